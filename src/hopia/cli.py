@@ -27,7 +27,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """hopia — hospital health data to validated, explainable, deployed AI."""
 
@@ -37,6 +39,9 @@ def _register() -> None:
     from hopia.warehouse import _cli as warehouse_cli
 
     warehouse_cli.register(app)
+    from hopia import _demo
+
+    _demo.register(app)
     # --- package verbs: one line each, keep sorted ---
     # --- end of package verbs ---
 

@@ -22,14 +22,17 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="HOPIA_", extra="ignore")
 
-    data_dir: Path = Field(default=Path("hopia-data"), description="Root of every file hopia writes.")
+    data_dir: Path = Field(
+        default=Path("hopia-data"), description="Root of every file hopia writes."
+    )
     warehouse: str | None = Field(
         default=None,
         description="Warehouse URL: duckdb:///path.duckdb, spark-local, postgres://… "
         "(default: duckdb:///<data_dir>/warehouse.duckdb).",
     )
     app_db: str | None = Field(
-        default=None, description="SQLAlchemy URL of the application database (users, tokens, audit)."
+        default=None,
+        description="SQLAlchemy URL of the application database (users, tokens, audit).",
     )
     min_cell: int = Field(default=10, ge=1, description="Published counts below this are masked.")
     threads: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)

@@ -10,6 +10,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -53,7 +54,10 @@ class WarehouseURL:
             return cls("pyspark", url)
         if url.startswith(("postgres://", "postgresql://")):
             return cls("postgres", url)
-        raise InputError("warehouse URL", f"expected duckdb:///PATH, spark-local, spark://… or postgres://…, got {url!r}")
+        raise InputError(
+            "warehouse URL",
+            f"expected duckdb:///PATH, spark-local, spark://… or postgres://…, got {url!r}",
+        )
 
     @property
     def path(self) -> Path:
@@ -80,6 +84,10 @@ class Warehouse:
         if database is None:
             database = self.database
         try:
+            if self.engine == "pyspark":
+                from hopia.warehouse._spark import spark_view_name
+
+                return self.con.table(spark_view_name(name, database))
             return self.con.table(name, database=database) if database else self.con.table(name)
         except Exception as error:  # backends raise their own "not found" types
             where = f"{database}.{name}" if database else name
@@ -121,10 +129,8 @@ class Warehouse:
 
     def close(self) -> None:
         """Release the connection and any temporary files."""
-        try:
+        with contextlib.suppress(Exception):
             self.con.disconnect()
-        except Exception:  # noqa: S110 - closing twice or a backend without disconnect is harmless
-            pass
         for item in self._cleanup:
             if isinstance(item, Path):
                 shutil.rmtree(item, ignore_errors=True)

@@ -121,23 +121,40 @@ def _clinical_events(wh: Warehouse, source: _Source, codes: ir.Table) -> ir.Tabl
         units = codes.rename(unit_id="concept_id", unit_ref="concept_ref")
         table = table.left_join(units, table[source.unit_concept] == units.unit_id)
         unit_code = table.unit_ref.split("/")[1]
-        unit = ibis.coalesce(table[source.unit_source].strip().nullif(""), unit_code) if source.unit_source else unit_code
-    raw = table[source.source_value].strip().nullif("") if source.source_value else ibis.null(dt.string)
+        unit = (
+            ibis.coalesce(table[source.unit_source].strip().nullif(""), unit_code)
+            if source.unit_source
+            else unit_code
+        )
+    raw = (
+        table[source.source_value].strip().nullif("")
+        if source.source_value
+        else ibis.null(dt.string)
+    )
     concept_id = table[source.concept]
-    fallback_id = ibis.ifelse(concept_id.notnull() & (concept_id != 0), "OMOP/" + concept_id.cast(dt.string), None)
+    fallback_id = ibis.ifelse(
+        concept_id.notnull() & (concept_id != 0), "OMOP/" + concept_id.cast(dt.string), None
+    )
     code_parts = [table.std_ref, src_ref, source.domain.upper() + "/" + raw, fallback_id]
     if source.table == "visit_occurrence":
-        known = ibis.cases(*((concept_id == cid, f"VISIT/{ref}") for cid, ref in VISIT_CONCEPTS.items()), else_=None)
+        known = ibis.cases(
+            *((concept_id == cid, f"VISIT/{ref}") for cid, ref in VISIT_CONCEPTS.items()),
+            else_=None,
+        )
         code_parts.insert(1, known)
-    code = ibis.coalesce(*[part for part in code_parts if part is not None], source.domain.upper() + "/UNKNOWN")
+    code = ibis.coalesce(
+        *[part for part in code_parts if part is not None], source.domain.upper() + "/UNKNOWN"
+    )
     end_time = (
         _timestamp(table, source.end_date, source.end_datetime)
         if source.end_date
         else ibis.null(dt.timestamp)
     )
     texts = [table[c].cast(dt.string) for c in source.text_value]
-    text_value = ibis.coalesce(*texts) if len(texts) > 1 else (texts[0] if texts else ibis.null(dt.string))
-    visit_id = table.visit_occurrence_id if source.table != "visit_occurrence" else table.visit_occurrence_id
+    text_value = (
+        ibis.coalesce(*texts) if len(texts) > 1 else (texts[0] if texts else ibis.null(dt.string))
+    )
+    visit_id = table.visit_occurrence_id
     return table.select(
         person_id=table.person_id.cast(dt.int64),
         time=_timestamp(table, source.start_date, source.start_datetime),
@@ -148,7 +165,9 @@ def _clinical_events(wh: Warehouse, source: _Source, codes: ir.Table) -> ir.Tabl
         unit=unit.cast(dt.string),
         domain=ibis.literal(source.domain),
         visit_occurrence_id=visit_id.cast(dt.int64),
-        date_only=table[source.start_datetime].isnull() if source.start_datetime else ibis.literal(True),
+        date_only=table[source.start_datetime].isnull()
+        if source.start_datetime
+        else ibis.literal(True),
     )
 
 

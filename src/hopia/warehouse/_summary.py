@@ -46,7 +46,7 @@ def summarize(wh: Warehouse) -> dict[str, Any]:
         if counts.get(table):
             t = wh.table(table)
             lo, hi = t.aggregate(lo=t[column].min(), hi=t[column].max()).execute().iloc[0]
-            span = {"start": str(lo), "end": str(hi)}
+            span = {"start": str(lo)[:10], "end": str(hi)[:10]}
             break
     return {
         "url": wh.url,

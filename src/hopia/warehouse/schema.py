@@ -195,7 +195,10 @@ _SQL_TYPES: dict[str, str] = {
 def arrow_schema(table: str) -> pa.Schema:
     """The Arrow schema of an OMOP table, with ``nullable=False`` on required columns."""
     return pa.schema(
-        [pa.field(c.name, _ARROW_TYPES[c.type], nullable=not c.required) for c in OMOP_TABLES[table]]
+        [
+            pa.field(c.name, _ARROW_TYPES[c.type], nullable=not c.required)
+            for c in OMOP_TABLES[table]
+        ]
     )
 
 
