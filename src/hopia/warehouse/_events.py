@@ -92,11 +92,23 @@ _SOURCES = (
 )  # fmt: skip
 
 
-def _concept_codes(wh: Warehouse) -> ir.Table:
+def trim_text(expr: ir.StringValue) -> ir.StringValue:
+    """Strip white space on every engine.
+
+    Ibis compiles ``.strip()`` for Spark with the characters ``' \\t\\n\\r\\v\\f'`` in a SQL
+    literal where Spark reads ``\\v`` as the letter v ("vancomycin" became "ancomycin"); a
+    regular expression means the same thing on DuckDB and Spark.
+    """
+    return expr.re_replace(r"^\s+|\s+$", "")
+
+
+def concept_codes(wh: Warehouse) -> ir.Table:
+    """``(concept_id, concept_ref, concept_name)`` with ``concept_ref`` = ``VOCAB/CODE``."""
     concept = wh.table("concept")
     return concept.select(
         concept_id=concept.concept_id,
-        concept_ref=concept.vocabulary_id.upper() + "/" + concept.concept_code.strip(),
+        concept_ref=concept.vocabulary_id.upper() + "/" + trim_text(concept.concept_code),
+        concept_name=concept.concept_name,
     )
 
 
@@ -109,25 +121,25 @@ def _timestamp(table: ir.Table, date_col: str, datetime_col: str | None) -> ir.T
 
 def _clinical_events(wh: Warehouse, source: _Source, codes: ir.Table) -> ir.Table:
     table = wh.table(source.table)
-    std = codes.rename(std_id="concept_id", std_ref="concept_ref")
+    std = codes.select(std_id=codes.concept_id, std_ref=codes.concept_ref)
     table = table.left_join(std, table[source.concept] == std.std_id)
     src_ref = None
     if source.source_concept:
-        src = codes.rename(src_id="concept_id", src_ref="concept_ref")
+        src = codes.select(src_id=codes.concept_id, src_ref=codes.concept_ref)
         table = table.left_join(src, table[source.source_concept] == src.src_id)
         src_ref = table.src_ref
     unit = ibis.null(dt.string)
     if source.unit_concept:
-        units = codes.rename(unit_id="concept_id", unit_ref="concept_ref")
+        units = codes.select(unit_id=codes.concept_id, unit_ref=codes.concept_ref)
         table = table.left_join(units, table[source.unit_concept] == units.unit_id)
         unit_code = table.unit_ref.split("/")[1]
         unit = (
-            ibis.coalesce(table[source.unit_source].strip().nullif(""), unit_code)
+            ibis.coalesce(trim_text(table[source.unit_source]).nullif(""), unit_code)
             if source.unit_source
             else unit_code
         )
     raw = (
-        table[source.source_value].strip().nullif("")
+        trim_text(table[source.source_value]).nullif("")
         if source.source_value
         else ibis.null(dt.string)
     )
@@ -176,9 +188,9 @@ def _unit_events(wh: Warehouse) -> ir.Table:
     site = wh.table("care_site")
     joined = detail.left_join(site, detail.care_site_id == site.care_site_id)
     unit = ibis.coalesce(
-        joined.care_site_source_value.strip().nullif(""),
-        joined.care_site_name.strip().nullif(""),
-        joined.visit_detail_source_value.strip().nullif(""),
+        trim_text(joined.care_site_source_value).nullif(""),
+        trim_text(joined.care_site_name).nullif(""),
+        trim_text(joined.visit_detail_source_value).nullif(""),
         "UNKNOWN",
     )
     return joined.select(
@@ -215,7 +227,7 @@ def build_events(wh: Warehouse) -> ir.Table:
     """Union of every clinical table of ``wh`` in the events layout (lazy Ibis expression)."""
     parts: list[ir.Table] = []
     has_concepts = wh.has_table("concept")
-    codes = _concept_codes(wh) if has_concepts else None
+    codes = concept_codes(wh) if has_concepts else None
     for source in _SOURCES:
         if wh.has_table(source.table) and codes is not None:
             parts.append(_clinical_events(wh, source, codes))

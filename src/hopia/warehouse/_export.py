@@ -94,8 +94,7 @@ def export_meds(
     try:
         table = _meds_events(wh).to_pyarrow()
         table = table.sort_by(
-            [("subject_id", "ascending"), ("time", "ascending"), ("code", "ascending")],
-            null_placement="at_start",
+            [("subject_id", "ascending"), ("time", "ascending", "at_start"), ("code", "ascending")]
         )
         table = meds.DataSchema.align(table) if hasattr(meds.DataSchema, "align") else table
         (staging / "data").mkdir(parents=True)

@@ -2,7 +2,8 @@
 
 Each file is one FHIR ``Bundle`` (``transaction``, ``batch``, ``collection``…), read with
 :mod:`json` one file at a time; its resources become rows (see
-:mod:`hopia.warehouse._fhir_resources` for the mapping) gathered as column lists and turned
+:mod:`hopia.warehouse._fhir_people` and :mod:`hopia.warehouse._fhir_clinical` for the
+mapping) gathered as column lists and turned
 into Arrow tables once, at the end.
 
 - Ids: every OMOP id is a stable 63-bit hash of the FHIR resource (``Patient/<id>`` → the
@@ -41,7 +42,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hopia.errors import InputError
-from hopia.warehouse._fhir_resources import BUILT_TABLES, EHR, OmopRows
+from hopia.warehouse._fhir_clinical import (
+    map_condition,
+    map_encounter,
+    map_immunization,
+    map_medication_request,
+    map_observation,
+    map_procedure,
+)
+from hopia.warehouse._fhir_people import map_organization, map_patient, map_practitioner
+from hopia.warehouse._fhir_rows import BUILT_TABLES, EHR, BundleIndex, OmopRows
 from hopia.warehouse._fhir_values import Where, stable_id
 from hopia.warehouse.schema import OMOP_TABLES, arrow_schema, empty_table
 from hopia.warehouse.vocab import VISIT_CONCEPTS
@@ -119,13 +129,17 @@ class FhirConversion:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-def convert_fhir(paths: Sequence[Path | str]) -> FhirConversion:
+def convert_fhir(
+    paths: Sequence[Path | str], *, on_file: Callable[[Path], None] | None = None
+) -> FhirConversion:
     """Read FHIR R4 bundles and map them to OMOP tables, with counts of what was read.
 
     Parameters
     ----------
     paths
         Bundle files (``.json``), or folders whose ``*.json`` files are read in name order.
+    on_file
+        Called with each file once it has been read (e.g. to advance a progress bar).
 
     Returns
     -------
@@ -151,6 +165,8 @@ def convert_fhir(paths: Sequence[Path | str]) -> FhirConversion:
     files = _bundle_files(paths)
     for path in files:
         _read_bundle(path, rows, ignored, duplicates)
+        if on_file is not None:
+            on_file(path)
     tables = _finish(rows, files, ignored)
     return FhirConversion(
         tables=tables,
@@ -226,7 +242,7 @@ def _read_bundle(
         bundle = json.loads(path.read_bytes())
     except json.JSONDecodeError as error:
         raise InputError(
-            name, f"broken JSON: {error.msg} (column {error.colno})", line=error.lineno
+            name, f"broken JSON at column {error.colno}: {error.msg}", line=error.lineno
         ) from None
     except UnicodeDecodeError as error:
         raise InputError(
@@ -245,18 +261,15 @@ def _read_bundle(
     entries = bundle.get("entry", [])
     if not isinstance(entries, list):
         raise InputError(name, "expected a list of entries", field="entry")
-    local: dict[str, str] = {}
-    medications: dict[str, dict[str, Any]] = {}
+    bundle_index = BundleIndex(name)
     resources_read: list[tuple[Where, dict[str, Any]]] = []
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
-            raise Where(name, index, "entry").error(
-                "resource", "expected an entry with a resource object"
-            )
+            raise Where(name, index).error("resource", "expected an entry with a resource object")
         kind = resource.get("resourceType")
         if not isinstance(kind, str) or not kind:
-            raise Where(name, index, "resource").error("resourceType", "expected a resource type")
+            raise Where(name, index).error("resourceType", "expected a resource type")
         full_url = entry.get("fullUrl")
         rid = resource.get("id")
         if not isinstance(rid, str) or not rid:
@@ -267,9 +280,9 @@ def _read_bundle(
             rid = full_url.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
         key = f"{kind}/{rid}"
         if isinstance(full_url, str) and full_url:
-            local[full_url] = key
+            bundle_index.full_urls[full_url] = key
         if kind == "Medication":
-            medications[key] = resource
+            bundle_index.medications[key] = resource
         resources_read.append((Where(name, index, kind, rid), resource))
     for where, resource in resources_read:
         handler = _HANDLERS.get(where.kind)
@@ -283,7 +296,7 @@ def _read_bundle(
             continue
         rows.loaded.add(key)
         _index_identifiers(resource, key, rows.identifiers)
-        handler(rows, resource, where, local, medications)
+        handler(rows, resource, where, bundle_index)
         rows.mapped[where.kind] += 1
 
 
@@ -297,22 +310,19 @@ def _index_identifiers(resource: dict[str, Any], key: str, index: dict[str, str]
             index.setdefault(f"{kind}?identifier={identifier['value']}", key)
 
 
-_Handler = Callable[
-    [OmopRows, dict[str, Any], Where, dict[str, str], dict[str, dict[str, Any]]], None
-]
+_Handler = Callable[[OmopRows, dict[str, Any], Where, BundleIndex], None]
 _HANDLERS: dict[str, _Handler] = {
-    "Patient": lambda rows, res, where, local, meds: rows.patient(res, where, local),
-    "Encounter": lambda rows, res, where, local, meds: rows.encounter(res, where, local),
-    "Condition": lambda rows, res, where, local, meds: rows.condition(res, where, local),
-    "Observation": lambda rows, res, where, local, meds: rows.observation(res, where, local),
-    "MedicationRequest": lambda rows, res, where, local, meds: rows.medication_request(
-        res, where, local, meds
-    ),
-    "Immunization": lambda rows, res, where, local, meds: rows.immunization(res, where, local),
-    "Procedure": lambda rows, res, where, local, meds: rows.procedure(res, where, local),
-    "Organization": lambda rows, res, where, local, meds: rows.organization(res, where, local),
-    "Practitioner": lambda rows, res, where, local, meds: rows.practitioner(res, where, local),
+    "Patient": map_patient,
+    "Encounter": map_encounter,
+    "Condition": map_condition,
+    "Observation": map_observation,
+    "MedicationRequest": map_medication_request,
+    "Immunization": map_immunization,
+    "Procedure": map_procedure,
+    "Organization": map_organization,
+    "Practitioner": map_practitioner,
 }
+"""Resource types with an OMOP home. ``Medication`` is read only through MedicationRequest."""
 
 
 # -- finishing -----------------------------------------------------------------------------

@@ -86,8 +86,11 @@ class OmopRows:
         if vocabulary is None:
             return None, code
         key = (vocabulary, code)
-        if key not in self.concept_names:
-            self.concept_names[key] = (str(display or code), domain)
+        named = (str(display or code), domain)
+        known = self.concept_names.get(key)
+        if known is None or (domain, named[0]) < (known[1], known[0]):
+            # the least (domain, name) wins, so the concept table is the same in any file order
+            self.concept_names[key] = named
         return key, code
 
     def unit(self, quantity: dict[str, Any]) -> tuple[tuple[str, str] | None, str | None]:
@@ -147,7 +150,9 @@ class OmopRows:
             return None
         reference = value.get("reference") if isinstance(value, dict) else None
         if not isinstance(reference, str) or not reference:
-            if not checked or (isinstance(value, dict) and "display" in value and field != "subject"):
+            if not checked or (
+                isinstance(value, dict) and "display" in value and field != "subject"
+            ):
                 return None
             raise where.error(field, f"expected a Reference with a 'reference' to a {expected}")
         key = bundle.full_urls.get(reference)

@@ -85,7 +85,7 @@ def parse_fhir_time(text: str) -> tuple[dt.date, dt.datetime | None]:
             date.year, date.month, date.day, int(hour), int(minute), int(second or 0), micros
         )
     except ValueError:
-        raise ValueError(f"expected a real date and time, got {text!r}") from None
+        raise ValueError(f"expected a date and time that exist, got {text!r}") from None
     return date, moment
 
 
@@ -134,10 +134,11 @@ class Where:
 
     path: str
     entry: int
-    kind: str
+    kind: str = ""
     rid: str | None = None
 
     def error(self, field: str, problem: str) -> InputError:
         """An :class:`~hopia.errors.InputError` naming this resource and ``field``."""
         what = f"{self.kind}/{self.rid}" if self.rid else self.kind
-        return InputError(f"{self.path}, entry {self.entry} ({what})", problem, field=field)
+        place = f"{self.path}, entry {self.entry}" + (f" ({what})" if what else "")
+        return InputError(place, problem, field=field)

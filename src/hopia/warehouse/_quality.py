@@ -203,12 +203,9 @@ def run_quality_checks(wh: Warehouse, only: str | None = None) -> list[CheckResu
         if only and check.category != only:
             continue
         rows = check.rows(wh)
-        counts = (
-            rows.aggregate(rows=rows.count(), violations=check.violates(rows).sum())
-            .execute()
-            .iloc[0]
-        )
-        total, bad = int(counts["rows"]), int(counts["violations"] or 0)
+        violations = check.violates(rows).cast("int64").sum().fill_null(0)
+        counts = rows.aggregate(rows=rows.count(), violations=violations).execute().iloc[0]
+        total, bad = int(counts["rows"]), int(counts["violations"])
         share = bad / total if total else 0.0
         results.append(CheckResult(check.name, check.category, check.table, check.description, bad, total,
                                    check.threshold, share <= check.threshold))  # fmt: skip
