@@ -150,10 +150,17 @@ _KEYS = {
 }  # fmt: skip
 
 
+_THIS_YEAR = __import__("datetime").date.today().year
+
+
+def _ends_before_start(start: str, end: str) -> Callable[[ir.Table], ir.BooleanValue]:
+    return lambda t: t[end] < t[start]
+
+
 def _checks() -> list[Check]:
     checks = [
         Check("person_year_of_birth", "completeness", "person", "persons with a plausible year of birth (1880 to today)",
-              _t("person"), lambda t: t.year_of_birth.isnull() | (t.year_of_birth < 1880) | (t.year_of_birth > 2100)),
+              _t("person"), lambda t: t.year_of_birth.isnull() | (t.year_of_birth < 1880) | (t.year_of_birth > _THIS_YEAR)),
         Check("person_gender", "completeness", "person", "persons with a gender concept",
               _t("person"), lambda t: t.gender_concept_id.isnull() | (t.gender_concept_id == 0), threshold=0.05),
         Check("visit_end_date", "completeness", "visit_occurrence", "visits with an end date",
@@ -175,7 +182,7 @@ def _checks() -> list[Check]:
                                 threshold=0.01))  # fmt: skip
         if end:
             checks.append(Check(f"{table}_dates_ordered", "plausibility", table, "end date is not before start date",
-                                _t(table), lambda t, s=start, e=end: t[e] < t[s], threshold=0.001))  # fmt: skip
+                                _t(table), _ends_before_start(start, end), threshold=0.001))  # fmt: skip
         checks.append(Check(f"{table}_after_birth", "plausibility", table, "no event before the year of birth",
                             _with_person(table, start),
                             lambda t: t.known_person & (t.event_date.year() < t.year_of_birth), threshold=0.001))  # fmt: skip
