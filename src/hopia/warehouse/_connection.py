@@ -77,6 +77,8 @@ class Warehouse:
     url: str
     engine: str
     database: str | None = None
+    namespace: str | None = None
+    """Spark only: the prefix of this warehouse's views (several warehouses share one session)."""
     _cleanup: list[Any] = field(default_factory=list, repr=False)
 
     def table(self, name: str, database: str | None = None) -> ir.Table:
@@ -87,7 +89,7 @@ class Warehouse:
             if self.engine == "pyspark":
                 from hopia.warehouse._spark import spark_view_name
 
-                return self.con.table(spark_view_name(name, database))
+                return self.con.table(spark_view_name(name, database, self.namespace))
             return self.con.table(name, database=database) if database else self.con.table(name)
         except Exception as error:  # backends raise their own "not found" types
             where = f"{database}.{name}" if database else name
@@ -128,7 +130,10 @@ class Warehouse:
         return self.metadata.get("snapshot_id", "unknown")
 
     def close(self) -> None:
-        """Release the connection and any temporary files."""
+        """Release cached intermediate tables, the connection and any temporary files."""
+        for name in list(getattr(self.con, "_cache_name_to_entry", {})):
+            with contextlib.suppress(Exception):
+                self.con._finalize_cached_table(name)
         with contextlib.suppress(Exception):
             self.con.disconnect()
         for item in self._cleanup:

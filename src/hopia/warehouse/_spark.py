@@ -53,19 +53,31 @@ def spark_session(master: str = "local") -> Any:
     return session
 
 
-def open_spark(url: str) -> Warehouse:
-    """A warehouse over the process's SparkSession (``spark-local`` or ``spark://host:port``)."""
+def open_spark(url: str, namespace: str | None = None) -> Warehouse:
+    """A warehouse over the process's SparkSession (``spark-local`` or ``spark://host:port``).
+
+    ``namespace`` selects a published snapshot (default: the last one published in this process).
+    """
     import ibis
 
     master = "local" if url == "spark-local" else url
     session = spark_session(master)
-    return Warehouse(con=ibis.pyspark.connect(session), url=url, engine="pyspark")
+    return Warehouse(
+        con=ibis.pyspark.connect(session),
+        url=url,
+        engine="pyspark",
+        namespace=namespace or _SESSION.get("current"),
+    )
 
 
 def publish_to_spark(built: Warehouse, url: str) -> Warehouse:
-    """Copy every table of a DuckDB warehouse into a new Parquet snapshot and switch the views."""
-    wh = open_spark(url)
-    session = spark_session()
+    """Copy every table of a DuckDB warehouse into a new Parquet snapshot and switch the views.
+
+    The views are named ``w<snapshot id>__<table>``: two warehouses with different data live
+    side by side in one session, and the same data published twice shares its views.
+    """
+    namespace = f"w{built.snapshot_id}"
+    session = spark_session("local" if url == "spark-local" else url)
     snapshot = Path(_SESSION["root"]) / "snapshots" / uuid.uuid4().hex[:12]
     snapshot.mkdir(parents=True)
     raw = built.con.con
@@ -74,22 +86,24 @@ def publish_to_spark(built: Warehouse, url: str) -> Warehouse:
         "SELECT table_schema, table_name FROM information_schema.tables "
         "WHERE table_schema NOT IN ('main', 'information_schema', 'pg_catalog')"
     ).fetchall()
-    files: dict[str, Path] = {}
-    for name in names:
-        files[name] = snapshot / f"{name}.parquet"
-        raw.execute(f"COPY \"{name}\" TO '{files[name]}' (FORMAT parquet)")
-    for schema, table in extras:
-        view = spark_view_name(table, schema)
-        files[view] = snapshot / f"{view}.parquet"
-        raw.execute(f'COPY "{schema}"."{table}" TO \'{files[view]}\' (FORMAT parquet)')
-    for view, path in files.items():
-        session.read.parquet(str(path)).createOrReplaceTempView(view)
-    return wh
+    sources = [(f'"{name}"', spark_view_name(name, None, namespace)) for name in names]
+    sources += [
+        (f'"{schema}"."{table}"', spark_view_name(table, schema, namespace))
+        for schema, table in extras
+    ]
+    for source, view in sources:
+        path = snapshot / f"{view}.parquet"
+        raw.execute(f"COPY {source} TO '{path}' (FORMAT parquet)")
+    for _, view in sources:
+        session.read.parquet(str(snapshot / f"{view}.parquet")).createOrReplaceTempView(view)
+    _SESSION["current"] = namespace
+    return open_spark(url, namespace)
 
 
-def spark_view_name(table: str, database: str | None) -> str:
-    """Spark temp views have no schema: ``synth_truth.outbreaks`` is the view ``synth_truth__outbreaks``."""
-    return f"{database}__{table}" if database else table
+def spark_view_name(table: str, database: str | None, namespace: str | None = None) -> str:
+    """Spark temp views have no schema: ``synth_truth.outbreaks`` of warehouse ``w1f2e`` is the
+    view ``w1f2e__synth_truth__outbreaks``."""
+    return "__".join(part for part in (namespace, database, table) if part)
 
 
 def copy_to_spark(wh: Warehouse, url: str = "spark-local") -> Warehouse:
