@@ -54,7 +54,13 @@ def mimic_spark(mimic_warehouse):
     return copy_to_spark(mimic_warehouse)
 
 
-def frames_equal(left, right, sort_by: list[str]) -> None:
+@pytest.fixture(scope="session")
+def frames_equal():
+    """Assert two engine results are equal row for row, value for value (order-free, unit-free)."""
+    return _frames_equal
+
+
+def _frames_equal(left, right, sort_by: list[str]) -> None:
     """Assert two engine results are equal row for row, value for value (order-free, unit-free)."""
     import pandas as pd
 

@@ -43,6 +43,33 @@ def _register() -> None:
 
     _demo.register(app)
     # --- package verbs: one line each, keep sorted ---
+    from hopia.evaluation import _cli as evaluation_cli
+
+    evaluation_cli.register(app)
+    from hopia.features import _cli as features_cli
+
+    features_cli.register(app)
+    from hopia.models import _cli as models_cli
+
+    models_cli.register(app)
+    from hopia.pathways import _cli as pathways_cli
+
+    pathways_cli.register(app)
+    from hopia.privacy import _cli as privacy_cli
+
+    privacy_cli.register(app)
+    from hopia.serve import _cli as serve_cli
+
+    serve_cli.register(app)
+    from hopia.surveillance import _cli as surveillance_cli
+
+    surveillance_cli.register(app)
+    from hopia.synth import _cli as synth_cli
+
+    synth_cli.register(app)
+    from hopia.tasks import _cli as tasks_cli
+
+    tasks_cli.register(app)
     # --- end of package verbs ---
 
 

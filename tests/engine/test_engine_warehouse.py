@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import frames_equal
 from hopia.warehouse._quality import run_quality_checks
 
 pytestmark = pytest.mark.spark
 
 
-def test_events_identical_on_duckdb_and_spark(mimic_warehouse, mimic_spark) -> None:
+def test_events_identical_on_duckdb_and_spark(mimic_warehouse, mimic_spark, frames_equal) -> None:
     keys = [
         "person_id",
         "time",
@@ -40,7 +39,7 @@ def test_quality_checks_identical(mimic_warehouse, mimic_spark) -> None:
     assert left == right
 
 
-def test_grouped_aggregate_identical(mimic_warehouse, mimic_spark) -> None:
+def test_grouped_aggregate_identical(mimic_warehouse, mimic_spark, frames_equal) -> None:
     def per_code(wh):
         events = wh.events()
         return (

@@ -1,0 +1,231 @@
+"""Scoring one person: registered models, features at a time, calibrated risk, factors.
+
+The service sees a model as a :class:`RegisteredModel`: its task, version, feature spec and
+feature names, and two functions — the calibrated risk of rows of features, and each
+feature's contribution to the log-odds. Models come from a *model source* (by default the
+registry under ``HOPIA_DATA_DIR/models``, read through :func:`registry_models`).
+
+Examples
+--------
+>>> top_factors([0.0, 0.8, -1.2, 0.1], ["age", "a|count|all", "b|last|24h", "sex=F"], k=2)
+[(2, -1.2), (1, 0.8)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hopia.errors import InputError
+from hopia.serve._factors import describe_feature
+from hopia.serve._features import person_label_set, serving_features
+from hopia.serve._timeline import concept_names
+from hopia.serve.schemas import Factor, Prediction
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from hopia.features import FeatureSpec
+    from hopia.tasks import TaskSpec
+    from hopia.warehouse import Warehouse
+
+MAX_FACTORS = 5
+
+
+@dataclass
+class RegisteredModel:
+    """A model as the service uses it.
+
+    Attributes
+    ----------
+    task, version
+        Its task name and registry version.
+    task_spec, feature_spec, feature_names
+        What it was trained on (serving rebuilds exactly these columns).
+    risk
+        Rows of features (CSR) → calibrated probabilities of the outcome.
+    contributions
+        Rows of features → per-feature contributions to the log-odds (rows × features).
+    created, estimator, metrics, card, manifest, report_path
+        What the registry says about it.
+    """
+
+    task: str
+    version: str
+    task_spec: TaskSpec
+    feature_spec: FeatureSpec
+    feature_names: list[str]
+    risk: Callable[[sp.csr_matrix], np.ndarray]
+    contributions: Callable[[sp.csr_matrix], np.ndarray]
+    created: str | None = None
+    estimator: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    card: dict[str, Any] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    report_path: Path | None = None
+
+
+ModelSource = Callable[[], Sequence[RegisteredModel]]
+
+
+def _risk_of(estimator: Any, X: Any) -> np.ndarray:
+    return np.asarray(estimator.predict_proba(X))[:, 1]
+
+
+def _contributions_of(estimator: Any, X: Any) -> np.ndarray:
+    from hopia.models import contributions
+
+    return np.asarray(contributions(estimator, X))[:, :-1]
+
+
+def registry_models(models_dir: Path | str) -> list[RegisteredModel]:
+    """Every model of the registry under ``models_dir`` (``hopia.models``), checked and loaded.
+
+    Risk is the estimator's calibrated ``predict_proba``; contributions are
+    ``hopia.models.contributions`` (calibrated log-odds, bias column dropped).
+    """
+    from hopia.features import FeatureSpec
+    from hopia.models import list_models, load_model
+    from hopia.tasks import load_task
+
+    found: list[RegisteredModel] = []
+    for row in list_models(models_dir).to_dict("records"):
+        entry = load_model(row["task"], row["version"], models_dir=models_dir)
+        estimator = entry.model
+        summary = entry.metrics.get("summary", entry.metrics)
+        manifest = {
+            k: v for k, v in entry.manifest.items() if k not in ("files", "library_versions")
+        }
+        found.append(
+            RegisteredModel(
+                task=entry.task,
+                version=entry.version,
+                task_spec=load_task(entry.path / "task.yaml"),
+                feature_spec=FeatureSpec.model_validate(entry.feature_spec),
+                feature_names=list(entry.feature_names),
+                risk=partial(_risk_of, estimator),
+                contributions=partial(_contributions_of, estimator),
+                created=entry.manifest.get("created"),
+                estimator=entry.manifest.get("model"),
+                metrics={k: v for k, v in summary.items() if isinstance(v, int | float)},
+                card={k: v for k, v in manifest.items() if isinstance(v, str | int | float)},
+                manifest=manifest,
+                report_path=entry.report_path,
+            )
+        )
+    return found
+
+
+def latest(
+    models: Sequence[RegisteredModel], task: str, version: str | None = None
+) -> RegisteredModel | None:
+    """The model of ``task`` with this version, or its latest version."""
+    candidates = [m for m in models if m.task == task and (version is None or m.version == version)]
+    return max(candidates, key=lambda m: m.version) if candidates else None
+
+
+def top_factors(
+    contributions: Sequence[float], names: Sequence[str], k: int = MAX_FACTORS
+) -> list[tuple[int, float]]:
+    """The ``k`` features with the largest absolute contribution (ties: feature order)."""
+    values = np.asarray(contributions, dtype=float)
+    order = sorted(range(len(values)), key=lambda j: (-abs(values[j]), j))
+    return [(j, float(values[j])) for j in order[:k] if values[j] != 0]
+
+
+def _present_value(X: sp.csr_matrix, j: int) -> float | None:
+    row = X.getrow(0)
+    hits = np.flatnonzero(row.indices == j)
+    return float(row.data[hits[0]]) if hits.size else None
+
+
+def predict_person(
+    wh: Warehouse,
+    model: RegisteredModel,
+    person_id: int,
+    index_time: dt.datetime | None = None,
+    cache: MutableMapping[Any, Any] | None = None,
+    *,
+    lang: str = "en",
+    report_person: bool = True,
+) -> Prediction:
+    """Calibrated risk of one person at one time, with the top contributing factors.
+
+    Raises
+    ------
+    NotApplicable
+        The person is not in the task's population (at or before ``index_time``).
+    """
+    labels = person_label_set(wh, model.task_spec, person_id, index_time, cache)
+    features = serving_features(wh, labels, model.feature_spec, model.feature_names)
+    risk = float(np.clip(model.risk(features.X)[0], 0.0, 1.0))
+    contributions = np.asarray(model.contributions(features.X))[0]
+    top = top_factors(contributions, model.feature_names)
+    codes = {
+        model.feature_names[j].rsplit("|", 2)[0] for j, _ in top if "|" in model.feature_names[j]
+    }
+    names = concept_names(wh, codes, cache)
+    factors = []
+    for j, contribution in top:
+        name = model.feature_names[j]
+        value = _present_value(features.X, j)
+        factors.append(
+            Factor(
+                feature=name,
+                text=describe_feature(name, value, names, {}, lang=lang),
+                value=value,
+                contribution=contribution,
+                direction="raises" if contribution > 0 else "lowers",
+            )
+        )
+    return Prediction(
+        task=model.task,
+        model_version=model.version,
+        person_id=int(person_id) if report_person else None,
+        index_time=features.keys["index_time"].iloc[0].to_pydatetime(),
+        risk=risk,
+        factors=factors,
+    )
+
+
+@contextmanager
+def bundle_warehouse(bundle: dict[str, Any]) -> Iterator[tuple[Warehouse, int]]:
+    """A temporary warehouse holding one patient's FHIR R4 Bundle, and that person's id.
+
+    Raises
+    ------
+    InputError
+        The bundle does not map (the FHIR loader's message, without the temporary path) or
+        does not hold exactly one Patient.
+    """
+    from hopia.warehouse import write_warehouse
+    from hopia.warehouse._fhir import fhir_to_omop
+
+    with tempfile.TemporaryDirectory(prefix="hopia-bundle-") as folder:
+        path = Path(folder) / "bundle.json"
+        path.write_text(json.dumps(bundle), encoding="utf-8")
+        try:
+            tables = fhir_to_omop([path])
+        except InputError as error:
+            raise InputError(
+                "FHIR Bundle", error.problem, line=error.line, field=error.field
+            ) from None
+        persons = tables["person"].column("person_id").to_pylist()
+        if len(persons) != 1:
+            raise InputError("FHIR Bundle", f"expected exactly one Patient, found {len(persons)}")
+        wh = write_warehouse(
+            tables, f"duckdb:///{Path(folder) / 'bundle.duckdb'}", source="FHIR Bundle (API)"
+        )
+        try:
+            yield wh, int(persons[0])
+        finally:
+            wh.close()

@@ -1,0 +1,162 @@
+"""Shared dependencies of the API routers, as ``Annotated`` aliases.
+
+``DbSession`` (application database), ``CurrentUser`` (bearer token → active user, else
+401), ``PatientReader`` (a user whose role may read patient-level data, else 403 — the
+refusal is audited), ``Audit`` (writes audit records for the current request),
+``WarehouseDep`` (a read-only warehouse connection lent for the request, else 503) and ``State``.
+
+Examples
+--------
+>>> from fastapi import APIRouter
+>>> router = APIRouter()
+>>> @router.get("/whoami")
+... def whoami(user: CurrentUser) -> str:
+...     return user.username
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from hopia.serve._accounts import user_for_token
+from hopia.serve._audit import OUTCOME_REFUSED, OUTCOME_SUCCESS, record_access
+from hopia.serve._state import ServeState, WarehouseUnavailable
+from hopia.serve.db import PATIENT_ROLES, User
+from hopia.warehouse import Warehouse
+
+
+def get_state(request: Request) -> ServeState:
+    """The service's shared state."""
+    return request.app.state.hopia
+
+
+State = Annotated[ServeState, Depends(get_state)]
+
+
+def get_db(state: State) -> Iterator[Session]:
+    """A database session for the duration of one request."""
+    with state.sessions() as db:
+        yield db
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `hopia token create`.")
+
+
+def get_current_user(
+    db: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The active user of the request's bearer token; 401 without a valid one."""
+    user = user_for_token(db, credentials.credentials) if credentials else None
+    if user is None:
+        raise HTTPException(
+            status_code=401,
+            detail="a valid API token is required (Authorization: Bearer …)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def client_address(request: Request) -> str:
+    """The client's network address (``""`` when unknown)."""
+    return request.client.host if request.client else ""
+
+
+@dataclass
+class AuditTrail:
+    """Writes audit records for one request (who, role, client address, channel)."""
+
+    db: Session
+    user: User
+    address: str
+    channel: str
+
+    def read(self, person_id: int | None, what: str, *, subtype: str = "read") -> None:
+        """Record a successful read of a person's data."""
+        record_access(
+            self.db,
+            who=self.user.username,
+            role=self.user.role,
+            person_id=person_id,
+            what=what,
+            channel=self.channel,
+            client_address=self.address,
+            outcome=OUTCOME_SUCCESS,
+            subtype=subtype,
+            action="E" if subtype == "predict" else "R",
+        )
+
+    def refused(self, person_id: int | None, what: str, reason: str) -> None:
+        """Record a refused or failed attempt (no patient data in ``reason``)."""
+        record_access(
+            self.db,
+            who=self.user.username,
+            role=self.user.role,
+            person_id=person_id,
+            what=what,
+            channel=self.channel,
+            client_address=self.address,
+            outcome=OUTCOME_REFUSED,
+            outcome_desc=reason,
+        )
+
+
+def _person_in_path(request: Request) -> int | None:
+    raw = request.path_params.get("person_id")
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def get_patient_reader(request: Request, db: DbSession, user: CurrentUser) -> User:
+    """The current user if their role may read patient-level data; else 403 (audited)."""
+    if user.role not in PATIENT_ROLES:
+        route = request.scope.get("route")
+        what = getattr(route, "name", "") or "patient data"
+        AuditTrail(db, user, client_address(request), "api").refused(
+            _person_in_path(request), what, f"role {user.role} may not read patient data"
+        )
+        raise HTTPException(
+            status_code=403,
+            detail="this role may not read patient-level data (clinician or data_scientist required)",
+        )
+    return user
+
+
+PatientReader = Annotated[User, Depends(get_patient_reader)]
+
+
+def get_audit(request: Request, db: DbSession, user: CurrentUser) -> AuditTrail:
+    """An audit trail bound to the current API request."""
+    return AuditTrail(db, user, client_address(request), "api")
+
+
+Audit = Annotated[AuditTrail, Depends(get_audit)]
+
+
+def get_warehouse(state: State) -> Iterator[Warehouse]:
+    """A read-only warehouse connection lent for this request; 503 when none is loaded."""
+    try:
+        checkout = state.warehouses.checkout()
+        warehouse = checkout.__enter__()
+    except WarehouseUnavailable as error:
+        raise HTTPException(status_code=503, detail=str(error)) from None
+    try:
+        yield warehouse
+    finally:
+        checkout.__exit__(None, None, None)
+
+
+WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
