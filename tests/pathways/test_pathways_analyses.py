@@ -155,6 +155,30 @@ def test_variants_coverage(small_log: ibis.Table) -> None:
     assert frame["coverage"].tolist() == [0.5, 0.75, 1.0]
 
 
+def test_variants_equal_python_on_random_logs() -> None:
+    """The integer-coded variants equal a plain-Python grouping, whatever the activity names,
+    an attribute named like an internal column, and gaps in ``position``."""
+    rng = np.random.default_rng(7)
+    names = ["ED", "Ward", "ICU", "A", "é unit", "Z"]
+    rows = []
+    for case in range(300):
+        for step in range(int(rng.integers(1, 9))):
+            rows.append((f"c{case}", str(rng.choice(names)), int(step * 10), None))
+    log = _log(rows).mutate(code=ibis.literal("attribute"), activities=ibis.literal(0))
+    gapped = log.mutate(position=log.position * 3)  # filtered without renumber
+    expected: dict[str, int] = {}
+    per_case: dict[str, list[str]] = {}
+    for case, activity, _, _ in rows:
+        per_case.setdefault(case, []).append(activity)
+    for steps in per_case.values():
+        expected[",".join(steps)] = expected.get(",".join(steps), 0) + 1
+    for table in (log, gapped):
+        frame = variants(table).to_pandas()
+        assert dict(zip(frame["variant"], frame["cases"], strict=True)) == expected
+        assert frame["events"].tolist() == [v.count(",") + 1 for v in frame["variant"]]
+        assert frame["cases"].is_monotonic_decreasing
+
+
 def test_cli_durations_and_filters(sepsis_log_path: Path, tmp_path: Path) -> None:
     import typer
     from typer.testing import CliRunner

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         load_pathway,
     )
     from hopia.pathways._discovery import (
+        activity_codes,
         case_variants,
         directly_follows,
         end_activities,
@@ -69,6 +70,7 @@ _EXPORTS = {
     "ReferencePathway": "hopia.pathways._conformance",
     "Step": "hopia.pathways._conformance",
     "TimeTarget": "hopia.pathways._conformance",
+    "activity_codes": "hopia.pathways._discovery",
     "case_variants": "hopia.pathways._discovery",
     "check_conformance": "hopia.pathways._conformance",
     "conformance_rates": "hopia.pathways._conformance",
@@ -114,6 +116,7 @@ __all__ = [
     "ReferencePathway",
     "Step",
     "TimeTarget",
+    "activity_codes",
     "case_variants",
     "check_conformance",
     "conformance_rates",

@@ -194,8 +194,76 @@ def case_variants(log: ir.Table) -> ir.Table:
     return pairs.select("case_id", variant=variant, events=pairs.events)
 
 
+def activity_codes(log: ir.Table) -> ir.Table:
+    """A dense integer code for each activity of ``log``: ``activity, code, activities``.
+
+    ``code`` runs from 0 in activity-name order; ``activities`` (the same on every row) is
+    the number of distinct activities. Lists of small integers are much cheaper for the
+    engines to collect, sort and group than lists of strings.
+
+    Examples
+    --------
+    >>> import ibis
+    >>> log = ibis.memtable({"activity": ["Ward", "ED", "Ward"]})
+    >>> activity_codes(log).order_by("code").execute().values.tolist()
+    [['ED', 0, 2], ['Ward', 1, 2]]
+    """
+    names = log.select("activity").distinct()
+    return names.select(
+        "activity",
+        code=ibis.row_number().over(ibis.window(order_by=names.activity)).cast(dt.int64),
+        activities=names.count().over(ibis.window()).cast(dt.int64),
+    )
+
+
+def _coded_variants(log: ir.Table) -> ir.Table:
+    """``variant, cases, events`` computed on integer step keys (one scan of the log).
+
+    Each event becomes the key ``position * activities + code``; a case's sorted keys spell
+    its variant exactly (a list sorted by position, each key decodable to its activity).
+    Cases are grouped by that list of integers, and only the distinct lists (a few hundred,
+    even for a million events) are decoded back to activity names. Decoded variants are
+    summed once more so that gaps in ``position`` (a log filtered without
+    :func:`~hopia.pathways._log.renumber`) cannot split a variant.
+    """
+    codes = activity_codes(log)
+    coded = log.select("case_id", "activity", "position").join(codes, "activity")
+    coded = coded.select(
+        "case_id", "activities", _key=coded.position * coded.activities + coded.code
+    )
+    per_case = coded.group_by("case_id").aggregate(
+        _keys=coded._key.collect(),
+        events=coded.count(),
+        activities=coded.activities.max(),
+    )
+    per_case = per_case.select("events", "activities", _keys=per_case._keys.sort())
+    counted = per_case.group_by("_keys").aggregate(
+        cases=per_case.count(), events=per_case.events.max(), activities=per_case.activities.max()
+    )
+    keys = counted.select("_keys", "activities", _key=counted._keys.unnest())
+    keys = keys.select(
+        "_keys", code=keys._key % keys.activities, _position=keys._key // keys.activities
+    )
+    steps = keys.join(codes.view().select("activity", "code"), "code")
+    named = steps.group_by("_keys").aggregate(
+        _steps=ibis.struct({"position": steps._position, "activity": steps.activity}).collect()
+    )
+    named = named.select(
+        "_keys",
+        variant=named._steps.sort().map(lambda step: step.activity).join(VARIANT_SEPARATOR),
+    )
+    decoded = counted.join(named, "_keys").select("variant", "cases", "events")
+    return decoded.group_by("variant").aggregate(
+        cases=decoded.cases.sum().cast(dt.int64), events=decoded.events.max()
+    )
+
+
 def variants(log: ir.Table) -> ir.Table:
     """Variants with their number of cases and cumulative coverage.
+
+    The work is one scan of the log: activities are coded as integers, each case's sorted
+    integer keys are grouped, and only the distinct variants are spelt out (see
+    :func:`activity_codes`). Activities must not be null.
 
     Returns
     -------
@@ -203,10 +271,7 @@ def variants(log: ir.Table) -> ir.Table:
         ``variant, cases, events, share, coverage`` ordered by decreasing ``cases`` (then
         variant); ``coverage`` is the cumulative share of cases up to this variant.
     """
-    per_case = case_variants(log)
-    counts = per_case.group_by("variant").aggregate(
-        cases=per_case.count(), events=per_case.events.max()
-    )
+    counts = _coded_variants(log)
     total = counts.cases.sum().over(ibis.window())
     ordering = [ibis.desc(counts.cases), counts.variant]
     running = counts.cases.sum().over(ibis.window(order_by=ordering, rows=(None, 0)))

@@ -61,6 +61,10 @@ LOG_COLUMNS: dict[str, str] = {
 
 _TIE_BREAK_KEY = b"hopia.tie_break"
 
+ROW_GROUP_ROWS = 131_072
+"""Rows per Parquet row group of a written log: engines scan row groups in parallel (Arrow's
+default of about a million rows would leave a million-event log in one or two)."""
+
 
 def order_events(table: ir.Table, tie_break: TieBreak = "source") -> ir.Table:
     """Add the fixed columns that are missing and (re)compute ``position``.
@@ -153,7 +157,7 @@ def write_log(
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     try:
-        pq.write_table(table, partial)
+        pq.write_table(table, partial, row_group_size=ROW_GROUP_ROWS)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)

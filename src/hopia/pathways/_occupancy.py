@@ -26,6 +26,7 @@ import ibis
 import ibis.expr.datatypes as dt
 
 from hopia.errors import InputError
+from hopia.warehouse._events import trim_text
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -42,9 +43,9 @@ def stays_from_warehouse(wh: Warehouse) -> ir.Table:
     site = wh.table("care_site")
     joined = detail.left_join(site, detail.care_site_id == site.care_site_id)
     unit = ibis.coalesce(
-        joined.care_site_source_value.strip().nullif(""),
-        joined.care_site_name.strip().nullif(""),
-        joined.visit_detail_source_value.strip().nullif(""),
+        trim_text(joined.care_site_source_value).nullif(""),
+        trim_text(joined.care_site_name).nullif(""),
+        trim_text(joined.visit_detail_source_value).nullif(""),
     )
     start = ibis.coalesce(
         joined.visit_detail_start_datetime.cast(dt.timestamp),

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hopia.errors import InputError
 from hopia.pathways._log import order_events
+from hopia.warehouse._events import trim_text
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -98,7 +99,7 @@ def _rule_match(rule: ActivityRule, events: ir.Table) -> ir.BooleanValue:
 def _concept_names(wh: Warehouse) -> ir.Table:
     concept = wh.table("concept")
     named = concept.select(
-        concept_ref=concept.vocabulary_id.upper() + "/" + concept.concept_code.strip(),
+        concept_ref=concept.vocabulary_id.upper() + "/" + trim_text(concept.concept_code),
         concept_name=concept.concept_name,
     )
     return named.group_by("concept_ref").aggregate(concept_name=named.concept_name.min())
