@@ -41,11 +41,15 @@ Examples
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy import special
+from threadpoolctl import threadpool_limits
 
+from hopia.settings import get_settings
+from hopia.surveillance._farrington_runs import RunsFitter, SeriesSums, _Model
 from hopia.surveillance._glm import MACHINE_EPSILON, GroupedFit, fit_grouped_glm
 from hopia.surveillance._quantiles import qnbinom, qpois
 from hopia.surveillance._result import Detection
@@ -68,7 +72,7 @@ NOUFAILY_2013 = {
 
 _THRESHOLD_METHODS = ("delta", "nbPlugin", "muan")
 _POWERS = {"2/3": 2.0 / 3.0, "1/2": 0.5, "none": 1.0}
-_CHUNK_ELEMENTS = 600_000  # rows × baseline weeks fitted together (memory ~ 100 MB)
+_CHUNK_ELEMENTS = 1_200_000  # baseline weeks × models fitted together (memory ~ 200 MB)
 
 
 @dataclass(frozen=True)
@@ -162,40 +166,6 @@ def farrington_design(
         current=int(np.flatnonzero(levels == no_periods)[0]),
         history=history,
     )
-
-
-@dataclass
-class _Model:
-    """What the thresholds need of each fitted model (one entry per row)."""
-
-    ok: np.ndarray
-    has_trend: np.ndarray
-    eta0: np.ndarray
-    var0: np.ndarray
-    dispersion: np.ndarray
-    phi: np.ndarray
-    slope: np.ndarray
-    slope_var: np.ndarray
-    df_residual: np.ndarray
-
-    @classmethod
-    def empty(cls, m: int) -> _Model:
-        nan = np.full(m, np.nan)
-        return cls(
-            np.zeros(m, bool),
-            np.zeros(m, bool),
-            nan.copy(),
-            nan.copy(),
-            nan.copy(),
-            nan.copy(),
-            nan.copy(),
-            nan.copy(),
-            np.zeros(m),
-        )
-
-    def put(self, rows: np.ndarray, other: _Model) -> None:
-        for field in fields(self):
-            getattr(self, field.name)[rows] = getattr(other, field.name)
 
 
 def _take(fit: GroupedFit, rows: np.ndarray) -> GroupedFit:
@@ -381,46 +351,94 @@ def farrington_flexible(
     monitored = np.zeros(counts2.shape, bool)
     monitored[:, weeks] = True
     if weeks.size:
-        fitter = _Fitter(design, reweight, weights_threshold)
+        fast = RunsFitter(design, freq, reweight, weights_threshold)
+        running = SeriesSums(counts2)
+        exact = _Fitter(design, reweight, weights_threshold)
         cumulative = np.concatenate([np.zeros((n_series, 1)), np.cumsum(counts2, axis=1)], axis=1)
         series_of = np.repeat(np.arange(n_series), weeks.size)
         week_of = np.tile(weeks, n_series)
         chunk = max(1, _CHUNK_ELEMENTS // len(design.offsets))
         offsets = design.offsets.astype(np.intp)
-        for start in range(0, series_of.size, chunk):
+        flat = counts2.ravel()
+
+        def fit_chunk(start: int) -> None:
             s = series_of[start : start + chunk]
             k = week_of[start : start + chunk]
-            y = counts2[s[:, None], k[:, None] + offsets[None, :]]
+            y = flat[offsets[:, None] + (s * length + k)]
             y_now = counts2[s, k]
             recent = cumulative[s, k + 1] - cumulative[s, np.maximum(k + 1 - limit54[1], 0)]
             enough = recent >= limit54[0]
-            model = fitter.fit(y, y ** (2.0 / 3.0), trend)
-            if trend:
-                _drop_trend(model, fitter, y, b, p_threshold_trend)
+            model = _fit_models(fast, exact, (y, running, s, k), trend, b, p_threshold_trend)
             bound, exceed = _threshold(model, y_now, threshold_method, power_transform, alpha)
             with np.errstate(invalid="ignore"):
                 raised = enough & (exceed > 1.0) & (y_now != 0)
             upper[s, k] = np.where(model.ok & enough, bound, np.nan)
             alarm[s, k] = np.where(model.ok, raised.astype(float), np.nan)
             score[s, k] = np.where(model.ok, exceed, np.nan)
+
+        starts = range(0, series_of.size, chunk)
+        workers = min(get_settings().threads, len(starts))
+        # Chunks run on HOPIA_THREADS threads (numpy releases the GIL); BLAS gets one thread
+        # each, its products being too small to share.
+        with threadpool_limits(1):
+            if workers > 1:
+                with ThreadPoolExecutor(workers) as pool:
+                    list(pool.map(fit_chunk, starts))
+            else:
+                for start in starts:
+                    fit_chunk(start)
     name = "farrington"
     if single:
         return Detection(name, counts, monitored[0], upper[0], alarm[0], score[0])
     return Detection(name, counts, monitored, upper, alarm, score)
 
 
-def _drop_trend(model: _Model, fitter: _Fitter, y: np.ndarray, b: int, p_threshold: float) -> None:
-    """Refit without trend where R's three criteria for keeping it fail (in place)."""
+def _fit_models(
+    fast: RunsFitter,
+    exact: _Fitter,
+    batch: tuple[np.ndarray, SeriesSums, np.ndarray, np.ndarray],
+    trend: bool,
+    b: int,
+    p_threshold: float,
+) -> _Model:
+    """Every model of the batch, by the closed-form IRLS, week by week where it cannot follow R.
+
+    ``batch`` is the baselines (n, m), models last, the running sums, series and weeks.
+    """
+    y, running, series, week = batch
+    model, inexact = fast.fit(y, trend, running, series, week)
+    if trend:
+        redo = _trend_rejected(model, y.max(axis=0), b, p_threshold)
+        if redo.size:
+            refit, bad = fast.fit(y[:, redo], False, running, series[redo], week[redo])
+            model.put(redo, _Model.empty(len(redo)))
+            model.put(redo, refit)
+            inexact[redo] |= bad
+    rows = np.flatnonzero(inexact)
+    if rows.size:
+        yr = y[:, rows].T.copy()
+        yr23 = yr ** (2.0 / 3.0)
+        slow = exact.fit(yr, yr23, trend)
+        if trend:
+            redo = _trend_rejected(slow, yr.max(axis=1), b, p_threshold)
+            if redo.size:
+                slow.put(redo, _Model.empty(len(redo)))
+                slow.put(redo, exact.fit(yr[redo], yr23[redo], trend=False))
+        model.put(rows, slow)
+    return model
+
+
+def _trend_rejected(model: _Model, y_max: np.ndarray, b: int, p_threshold: float) -> np.ndarray:
+    """Rows whose trend fails one of R's three criteria for keeping it (refit without).
+
+    ``y_max`` is the largest baseline count of each row.
+    """
     rows = model.ok & model.has_trend
     if not rows.any():
-        return
+        return np.flatnonzero(rows)
     mu0 = np.maximum(np.exp(model.eta0), MACHINE_EPSILON)
     with np.errstate(invalid="ignore", divide="ignore"):
         t_value = model.slope / np.sqrt(model.dispersion * model.slope_var)
         p_value = 2.0 * special.stdtr(model.df_residual, -np.abs(t_value))
-        keep = (b >= 3) & (p_value < p_threshold) & (mu0 <= y.max(axis=1))
-    redo = np.flatnonzero(rows & ~keep)
-    if redo.size:
-        yr = y[redo]
-        model.put(redo, _Model.empty(len(redo)))
-        model.put(redo, fitter.fit(yr, yr ** (2.0 / 3.0), trend=False))
+        keep = (b >= 3) & (p_value < p_threshold) & (mu0 <= y_max)
+    return np.flatnonzero(rows & ~keep)

@@ -27,13 +27,40 @@ _FUZZ = 1.0 - 64.0 * np.finfo(float).eps
 def _search(
     p: float, guess: np.ndarray, cdf: Callable[[np.ndarray, np.ndarray], np.ndarray]
 ) -> np.ndarray:
-    """Smallest integer ``y >= 0`` with ``cdf(y) >= p`` for every entry, from a first guess."""
+    """Smallest integer ``y >= 0`` with ``cdf(y) >= p`` for every entry, from a first guess.
+
+    The guess is most often right or one off: that is checked first (two or three
+    evaluations), the others are searched.
+    """
     target = p * _FUZZ
     index = np.arange(guess.size)
     high = np.maximum(np.floor(guess), 0.0)
+    at = cdf(high, index) >= target
+    # Where the guess reaches p, it is the quantile if the count below does not.
+    below = np.flatnonzero(at & (high > 0))
+    done = at.copy()
+    done[below] = cdf(high[below] - 1.0, below) < target
+    # Where it does not, the count above may.
+    above = np.flatnonzero(~at)
+    if above.size:
+        ok = cdf(high[above] + 1.0, above) >= target
+        high[above[ok]] += 1.0
+        done[above[ok]] = True
+    rest = np.flatnonzero(~done)
+    if rest.size:
+        high[rest] = _bracket(target, high[rest], lambda y, i: cdf(y, rest[i]))
+    return high
+
+
+def _bracket(
+    target: float, high: np.ndarray, cdf: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Smallest integer ``y >= 0`` with ``cdf(y) >= target``, by a doubling bracket from ``high``."""
+    index = np.arange(high.size)
+    high = high.copy()
     # Bracket: low is a count known to be below the quantile (or -1), high one at or above it.
     reached = cdf(high, index) >= target
-    low = np.full(guess.size, -1.0)
+    low = np.full(high.size, -1.0)
     step = np.maximum(np.floor(np.sqrt(high)), 1.0)
     # Entries already at/above: walk down until below (or -1); the others walk up.
     down = reached.copy()

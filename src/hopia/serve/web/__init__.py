@@ -43,9 +43,9 @@ def install_web(app: FastAPI) -> None:
 
 
 def _page_modules() -> list[ModuleType]:
-    from hopia.serve.web import _model_pages, _task_pages
+    from hopia.serve.web import _model_pages, _pathway_pages, _surveillance_pages, _task_pages
 
-    return [_model_pages, _task_pages]
+    return [_model_pages, _task_pages, _pathway_pages, _surveillance_pages]
 
 
 __all__ = ["error_page", "install_web"]
