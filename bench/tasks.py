@@ -1,6 +1,6 @@
 """Benchmark: labels and features of every built-in task on a synthetic hospital.
 
-Run: ``.venv/bin/python bench/tasks.py [--patients 100000] [--years 1] [--tasks NAME ...]``.
+Run: ``.venv/bin/python bench/tasks.py [--patients 100000] [--years 3] [--tasks NAME ...]``.
 The synthetic hospital is generated once into ``bench/out/tasks/`` (kept between runs). Each
 task runs in its own process, so the peak RSS (``resource.getrusage``, DuckDB included: it
 runs in-process) is that task's alone. Prints rows, positives, features, stored values, wall
@@ -25,6 +25,8 @@ from hopia.warehouse import open_warehouse
 from hopia.tasks import build_labels, load_task
 from hopia.features import FeatureSpec, tabularize
 wh = open_warehouse(sys.argv[1], read_only=True)
+if sys.argv[3]:
+    wh.con.raw_sql(f"SET memory_limit = '{sys.argv[3]}'")
 t0 = time.perf_counter()
 labels = build_labels(wh, load_task(sys.argv[2]))
 frame = labels.labels.to_pyarrow()
@@ -41,9 +43,12 @@ print(json.dumps({"rows": frame.num_rows, "positives": int(sum(frame.column("lab
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=100_000)
-    parser.add_argument("--years", type=float, default=1)
+    parser.add_argument("--years", type=float, default=3)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--tasks", nargs="*", default=None)
+    parser.add_argument(
+        "--duckdb-memory", default="", help="DuckDB memory_limit, e.g. 6GB (it spills beyond)"
+    )
     args = parser.parse_args()
 
     from hopia.tasks import list_tasks
@@ -64,10 +69,14 @@ def main() -> None:
     print(header)
     for name in args.tasks or list_tasks():
         done = subprocess.run(
-            [sys.executable, "-c", CHILD, url, name], capture_output=True, text=True
+            [sys.executable, "-c", CHILD, url, name, args.duckdb_memory],
+            capture_output=True,
+            text=True,
         )
         if done.returncode != 0:
-            print(f"{name:<22} failed: {done.stderr.strip().splitlines()[-1]}")
+            lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+            error = next((x for x in reversed(lines) if "Error" in x), lines[-1])
+            print(f"{name:<22} failed: {error}")
             continue
         r = json.loads(done.stdout.strip().splitlines()[-1])
         total = r["labels_s"] + r["features_s"]
