@@ -26,7 +26,7 @@ import ibis
 import ibis.expr.datatypes as dt
 
 from hopia.errors import InputError
-from hopia.warehouse._events import trim_text
+from hopia.warehouse._events import unit_stays
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -39,23 +39,8 @@ HOURS_PER_WEEK = 168
 
 def stays_from_warehouse(wh: Warehouse) -> ir.Table:
     """Unit stays of the warehouse (``visit_detail`` with its care site): ``unit, start, end``."""
-    detail = wh.table("visit_detail")
-    site = wh.table("care_site")
-    joined = detail.left_join(site, detail.care_site_id == site.care_site_id)
-    unit = ibis.coalesce(
-        trim_text(joined.care_site_source_value).nullif(""),
-        trim_text(joined.care_site_name).nullif(""),
-        trim_text(joined.visit_detail_source_value).nullif(""),
-    )
-    start = ibis.coalesce(
-        joined.visit_detail_start_datetime.cast(dt.timestamp),
-        joined.visit_detail_start_date.cast(dt.timestamp),
-    )
-    end = ibis.coalesce(
-        joined.visit_detail_end_datetime.cast(dt.timestamp),
-        joined.visit_detail_end_date.cast(dt.timestamp),
-    )
-    stays = joined.select(unit=unit, start=start, end=end)
+    stays = unit_stays(wh)
+    stays = stays.select(unit=stays.unit, start=stays.start, end=stays.end)
     return stays.filter(stays.unit.notnull() & stays.start.notnull())
 
 

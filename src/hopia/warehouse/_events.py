@@ -183,7 +183,10 @@ def _clinical_events(wh: Warehouse, source: _Source, codes: ir.Table) -> ir.Tabl
     )
 
 
-def _unit_events(wh: Warehouse) -> ir.Table:
+def unit_stays(wh: Warehouse) -> ir.Table:
+    """Unit stays (``visit_detail`` with its care site): ``person_id, visit_occurrence_id,
+    unit, start, end, date_only``; ``unit`` is the care site's short code, else its name,
+    else the visit_detail source value (null when none is known)."""
     detail = wh.table("visit_detail")
     site = wh.table("care_site")
     joined = detail.left_join(site, detail.care_site_id == site.care_site_id)
@@ -191,19 +194,30 @@ def _unit_events(wh: Warehouse) -> ir.Table:
         trim_text(joined.care_site_source_value).nullif(""),
         trim_text(joined.care_site_name).nullif(""),
         trim_text(joined.visit_detail_source_value).nullif(""),
-        "UNKNOWN",
     )
     return joined.select(
         person_id=joined.person_id.cast(dt.int64),
-        time=_timestamp(joined, "visit_detail_start_date", "visit_detail_start_datetime"),
-        end_time=_timestamp(joined, "visit_detail_end_date", "visit_detail_end_datetime"),
-        code="UNIT/" + unit,
+        visit_occurrence_id=joined.visit_occurrence_id.cast(dt.int64),
+        unit=unit,
+        start=_timestamp(joined, "visit_detail_start_date", "visit_detail_start_datetime"),
+        end=_timestamp(joined, "visit_detail_end_date", "visit_detail_end_datetime"),
+        date_only=joined.visit_detail_start_datetime.isnull(),
+    )
+
+
+def _unit_events(wh: Warehouse) -> ir.Table:
+    stays = unit_stays(wh)
+    return stays.select(
+        person_id=stays.person_id,
+        time=stays.start,
+        end_time=stays.end,
+        code="UNIT/" + stays.unit.fill_null("UNKNOWN"),
         value=ibis.null(dt.float64),
         text_value=ibis.null(dt.string),
         unit=ibis.null(dt.string),
         domain=ibis.literal("visit_detail"),
-        visit_occurrence_id=joined.visit_occurrence_id.cast(dt.int64),
-        date_only=joined.visit_detail_start_datetime.isnull(),
+        visit_occurrence_id=stays.visit_occurrence_id,
+        date_only=stays.date_only,
     )
 
 
