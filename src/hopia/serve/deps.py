@@ -84,14 +84,9 @@ class AuditTrail:
 
     def read(self, person_id: int | None, what: str, *, subtype: str = "read") -> None:
         """Record a successful read of a person's data."""
-        record_access(
-            self.db,
-            who=self.user.username,
-            role=self.user.role,
-            person_id=person_id,
-            what=what,
-            channel=self.channel,
-            client_address=self.address,
+        self._record(
+            person_id,
+            what,
             outcome=OUTCOME_SUCCESS,
             subtype=subtype,
             action="E" if subtype == "predict" else "R",
@@ -99,6 +94,9 @@ class AuditTrail:
 
     def refused(self, person_id: int | None, what: str, reason: str) -> None:
         """Record a refused or failed attempt (no patient data in ``reason``)."""
+        self._record(person_id, what, outcome=OUTCOME_REFUSED, outcome_desc=reason)
+
+    def _record(self, person_id: int | None, what: str, **details: str) -> None:
         record_access(
             self.db,
             who=self.user.username,
@@ -107,8 +105,7 @@ class AuditTrail:
             what=what,
             channel=self.channel,
             client_address=self.address,
-            outcome=OUTCOME_REFUSED,
-            outcome_desc=reason,
+            **details,
         )
 
 
