@@ -1,7 +1,7 @@
-"""Surveillance of a warehouse in one call: every syndrome × age band, and the open alarms.
+"""Surveillance of a warehouse in one call: every syndrome × stratum, and the open alarms.
 
 :func:`syndromic_detection` counts emergency visits per syndrome (overall, ``age_band ==
-"all"``, and per age band), runs one detection method on all those series at once and
+"all"``, per age band, and on request per commune and per emergency unit), runs one detection method on all those series at once and
 returns them with their upper bound and alarms. :func:`current_alarms` keeps the alarms of
 the last periods: what a hospital's dashboard (and ``hopia demo``) lists as open alarms.
 
@@ -18,12 +18,19 @@ Examples
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hopia.surveillance._detect import METHODS, detect
-from hopia.surveillance._series import FREQUENCIES, age_band_labels, syndromic_counts
+from hopia.surveillance._series import (
+    FREQUENCIES,
+    STRATA,
+    age_band_labels,
+    syndromic_counts,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,12 +42,13 @@ ALARM_COLUMNS = ["syndrome", "age_band", "period", "observed", "upperbound"]
 
 
 def detection_table(counts: pd.DataFrame, method: str, freq: str) -> pd.DataFrame:
-    """Run ``method`` on every ``syndrome × age_band`` series of a long count table.
+    """Run ``method`` on every series of a long count table, all series in one batch.
 
     Parameters
     ----------
-    counts : ``syndrome, age_band, date, observed`` with the same dates for every series
-        (as :func:`syndromic_counts` returns them).
+    counts : ``syndrome, [age_band, commune, unit,] date, observed`` with the same dates for
+        every series (as :func:`syndromic_counts` returns them); a series is one
+        combination of the syndrome and the strata columns present.
     method : one of :data:`METHODS`.
     freq : ``"day"`` or ``"week"`` (the frequency given to the method: 365 or 52).
 
@@ -51,15 +59,14 @@ def detection_table(counts: pd.DataFrame, method: str, freq: str) -> pd.DataFram
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    table = counts.sort_values(["syndrome", "age_band", "date"], kind="stable")
-    table = table.reset_index(drop=True)
-    keys = table[["syndrome", "age_band"]].drop_duplicates()
-    n_series = len(keys)
+    series = ["syndrome", *[c for c in STRATA if c in counts.columns]]
+    table = counts.sort_values([*series, "date"], kind="stable").reset_index(drop=True)
+    n_series = len(table[series].drop_duplicates())
     if n_series == 0:
         return table.assign(upperbound=np.nan, alarm=np.nan)
     length = len(table) // n_series
     if length * n_series != len(table):
-        raise ValueError("every syndrome × age band series must cover the same periods")
+        raise ValueError(f"every {' × '.join(series)} series must cover the same periods")
     observed = table["observed"].to_numpy(float).reshape(n_series, length)
     result = detect(observed, method, frequency=FREQUENCIES[freq])
     return table.assign(upperbound=result.upperbound.ravel(), alarm=result.alarm.ravel())
@@ -72,8 +79,9 @@ def syndromic_detection(
     freq: str = "day",
     syndromes: list[str] | None = None,
     by_age: bool = True,
+    by: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Counts, upper bound and alarms of every syndrome (overall and per age band).
+    """Counts, upper bound and alarms of every syndrome: overall and per stratum.
 
     Parameters
     ----------
@@ -82,35 +90,55 @@ def syndromic_detection(
     freq : ``"day"`` or ``"week"``.
     syndromes : names (default: all shipped syndromes).
     by_age : add one series per age band to the overall one (``age_band == "all"``).
+    by : more strata (``"commune"``, ``"unit"``, see :data:`STRATA`). Every combination of
+        the strata asked for is monitored — with two strata, each one alone and their
+        crossing — and ``"all"`` marks a stratum that a series does not split by.
 
     Returns
     -------
     pandas.DataFrame
-        ``syndrome, age_band, date, observed, visits, upperbound, alarm``.
+        ``syndrome, age_band, [commune, unit,] date, observed, visits, upperbound, alarm``.
+
+    Examples
+    --------
+    >>> table = syndromic_detection(wh, freq="week", by=["unit"])  # doctest: +SKIP
+    >>> sorted(table["unit"].unique())  # doctest: +SKIP
+    ['URG', 'all']
     """
     import pandas as pd
 
-    overall = syndromic_counts(wh, syndromes, freq=freq).assign(age_band="all")
-    parts = [overall]
-    if by_age and not overall.empty:
-        banded = syndromic_counts(wh, syndromes, freq=freq, by_age=True)
-        # Same calendar as the overall series, and every age band (zeros where none came),
-        # so that all series run in one batch.
-        labels = age_band_labels()
-        bands = labels + [b for b in banded["age_band"].unique() if b not in labels]
-        calendar = pd.MultiIndex.from_product(
-            [overall["syndrome"].unique(), bands, sorted(overall["date"].unique())],
-            names=["syndrome", "age_band", "date"],
-        )
-        banded = (
-            banded.set_index(["syndrome", "age_band", "date"])
-            .reindex(calendar, fill_value=0)
-            .reset_index()
-        )
-        parts.append(banded)
+    strata = ["age_band", *[c for c in STRATA if c in set(by) - {"age_band"}]]
+    asked = [c for c in strata if c != "age_band" or by_age or "age_band" in by]
+    overall = syndromic_counts(wh, syndromes, freq=freq)
+    if overall.empty:
+        return detection_table(overall.assign(**dict.fromkeys(strata, "all")), method, freq)
+    dates = sorted(overall["date"].unique())
+    parts = [overall.assign(**dict.fromkeys(strata, "all"))]
+    for size in range(1, len(asked) + 1):
+        for split in itertools.combinations(asked, size):
+            part = syndromic_counts(wh, syndromes, freq=freq, by=split)
+            # The overall calendar, and every level seen (zeros where none came), so that
+            # all series run in one batch.
+            levels = [_levels(part, column) for column in split]
+            index = pd.MultiIndex.from_product(
+                [overall["syndrome"].unique(), *levels, dates],
+                names=["syndrome", *split, "date"],
+            )
+            part = part.set_index(["syndrome", *split, "date"]).reindex(index, fill_value=0)
+            rest = {c: "all" for c in strata if c not in split}
+            parts.append(part.reset_index().assign(**rest))
     counts = pd.concat(parts, ignore_index=True)
-    columns = ["syndrome", "age_band", "date", "observed", "visits"]
+    columns = ["syndrome", *strata, "date", "observed", "visits"]
     return detection_table(counts[columns], method, freq)
+
+
+def _levels(part: pd.DataFrame, column: str) -> list[str]:
+    """The values of one stratum, age bands in their natural order (all of them)."""
+    seen = list(dict.fromkeys(part[column]))
+    if column != "age_band":
+        return sorted(seen)
+    labels = age_band_labels()
+    return labels + [b for b in seen if b not in labels]
 
 
 def open_alarms(table: pd.DataFrame, *, last: int = 7) -> pd.DataFrame:
@@ -119,21 +147,29 @@ def open_alarms(table: pd.DataFrame, *, last: int = 7) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``syndrome, age_band, period, observed, upperbound``, latest first.
+        ``syndrome, age_band, [commune, unit,] period, observed, upperbound``, latest first.
     """
     import pandas as pd
 
+    strata = [c for c in STRATA if c in table.columns]
+    columns = ["syndrome", *strata, "period", "observed", "upperbound"]
     if table.empty:
-        return pd.DataFrame(columns=ALARM_COLUMNS)
+        return pd.DataFrame(columns=columns if strata else ALARM_COLUMNS)
     periods = sorted(table["date"].unique())[-last:]
     recent = table[table["date"].isin(periods) & (table["alarm"] == 1.0)]
-    out = recent.rename(columns={"date": "period"})[ALARM_COLUMNS]
-    order = ["period", "syndrome", "age_band"]
-    return out.sort_values(order, ascending=[False, True, True]).reset_index(drop=True)
+    out = recent.rename(columns={"date": "period"})[columns]
+    order = ["period", "syndrome", *strata]
+    ascending = [False] + [True] * (len(order) - 1)
+    return out.sort_values(order, ascending=ascending).reset_index(drop=True)
 
 
 def current_alarms(
-    wh: Warehouse, *, method: str = "ears-c2", freq: str = "day", last: int = 7
+    wh: Warehouse,
+    *,
+    method: str = "ears-c2",
+    freq: str = "day",
+    last: int = 7,
+    by: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Alarms of the last ``last`` periods, for every syndrome, overall and per age band.
 
@@ -143,12 +179,13 @@ def current_alarms(
     method : detection method (one of :data:`METHODS`; default EARS C2).
     freq : ``"day"`` or ``"week"``.
     last : how many of the latest periods count as "current".
+    by : more strata than the age band (``"commune"``, ``"unit"``).
 
     Returns
     -------
     pandas.DataFrame
-        ``syndrome, age_band, period, observed, upperbound``; ``age_band == "all"`` is the
-        syndrome's overall series.
+        ``syndrome, age_band, [commune, unit,] period, observed, upperbound``; ``"all"`` in
+        every stratum is the syndrome's overall series.
 
     Examples
     --------
@@ -157,4 +194,4 @@ def current_alarms(
     """
     if last < 1:
         raise ValueError("last must be >= 1")
-    return open_alarms(syndromic_detection(wh, method=method, freq=freq), last=last)
+    return open_alarms(syndromic_detection(wh, method=method, freq=freq, by=by), last=last)

@@ -97,14 +97,18 @@ def series_cmd(
     age_band: Annotated[
         str | None, typer.Option("--age-band", help="Keep one age band, e.g. 2-14.")
     ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Split by age_band, commune or unit (repeat for several)."),
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Daily or weekly counts of emergency visits for a syndrome, from the warehouse.
 
-    With one syndrome and no age split, the file has columns ``t,date,observed,visits`` and is
+    With one syndrome and no split, the file has columns ``t,date,observed,visits`` and is
     ready for ``hopia surveil detect``; otherwise it is long (``syndrome,age_band,...``).
     """
-    from hopia.surveillance._series import load_syndromes, syndromic_counts
+    from hopia.surveillance._series import STRATA, load_syndromes, syndromic_counts
     from hopia.warehouse import open_warehouse
 
     _check_freq(freq)
@@ -114,8 +118,16 @@ def series_cmd(
         raise typer.BadParameter(
             f"unknown syndrome; known: {', '.join(known)}, all", param_hint="--syndrome"
         )
+    strata = list(by or [])
+    unknown = [name for name in strata if name not in STRATA]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown split {unknown[0]!r}; expected one of {', '.join(STRATA)}", param_hint="--by"
+        )
     with open_warehouse(warehouse, read_only=True) as wh:
-        table = syndromic_counts(wh, names, freq=freq, by_age=by_age or age_band is not None)
+        table = syndromic_counts(
+            wh, names, freq=freq, by_age=by_age or age_band is not None, by=strata
+        )
     if age_band is not None:
         if age_band not in set(table["age_band"]):
             raise typer.BadParameter(
@@ -123,7 +135,7 @@ def series_cmd(
                 param_hint="--age-band",
             )
         table = table[table["age_band"] == age_band].drop(columns="age_band")
-    if names and "age_band" not in table.columns:
+    if names and not any(name in table.columns for name in STRATA):
         table = table.drop(columns="syndrome")
         table.insert(0, "t", range(1, len(table) + 1))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from hopia.warehouse import Warehouse
 
 EMERGENCY_VISIT_CODES = ("VISIT/ER", "VISIT/ERIP")
+STRATA = ("age_band", "commune", "unit")
+"""How series can be split: age band, commune of residence, emergency unit."""
 FREQUENCIES = {"day": 365, "week": 52}
 
 
@@ -104,6 +107,7 @@ def syndromic_counts(
     *,
     freq: str = "week",
     by_age: bool = False,
+    by: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Counts of emergency visits per period for every syndrome (one query).
 
@@ -112,19 +116,28 @@ def syndromic_counts(
     wh : the warehouse.
     syndromes : names from :func:`load_syndromes` (default: all).
     freq : ``"day"`` or ``"week"`` (weeks start on Monday).
-    by_age : also split by age band (``age_band`` column).
+    by_age : also split by age band (same as ``"age_band"`` in ``by``).
+    by : strata among :data:`STRATA`: ``"age_band"``; ``"commune"`` (the city of the
+        person's address, ``location.city``); ``"unit"`` (the emergency visit's care site,
+        ``care_site_source_value``). Persons or visits without one are in ``"unknown"``.
 
     Returns
     -------
     pandas.DataFrame
-        Long table ``syndrome, [age_band,] date, observed, visits`` with every period from
-        the first to the last emergency visit (zero where nothing happened); ``visits`` is
-        the number of emergency visits of the period (all causes, same age band).
-    """
-    import ibis
+        Long table ``syndrome, [strata…,] date, observed, visits`` with every period from
+        the first to the last emergency visit (zero where nothing happened) for every
+        combination of strata seen in the data; ``visits`` is the number of emergency
+        visits of the period (all causes, same strata).
 
+    Examples
+    --------
+    >>> table = syndromic_counts(wh, ["ili"], by=["unit"])  # doctest: +SKIP
+    >>> list(table.columns)  # doctest: +SKIP
+    ['syndrome', 'unit', 'date', 'observed', 'visits']
+    """
     if freq not in FREQUENCIES:
         raise ValueError(f"freq must be 'day' or 'week', got {freq!r}")
+    strata = _strata(by, by_age)
     known = load_syndromes()
     names = list(known) if syndromes is None else list(syndromes)
     for name in names:
@@ -151,14 +164,41 @@ def syndromic_counts(
         }
     )
     joined = visits.left_join(flags, visits.visit_occurrence_id == flags.visit_occurrence_id)
-    period = joined.time.truncate("D" if freq == "day" else "W").cast("date")
-    keys = {"date": period}
-    if by_age:
-        person = wh.table("person")
-        joined = joined.left_join(
-            person.select("person_id", "year_of_birth"), joined.person_id == person.person_id
-        )
-        age = joined.time.year() - joined.year_of_birth
+    joined = joined.drop("visit_occurrence_id_right")
+    joined = _with_strata(wh, joined, strata)
+    keys = {
+        "date": joined.time.truncate("D" if freq == "day" else "W").cast("date"),
+        **{name: joined[name] for name in strata},
+    }
+    grouped = joined.group_by(**keys).aggregate(
+        visits=joined.count(),
+        **{name: joined[f"s_{name}"].fill_null(0).sum() for name in names},
+    )
+    table = grouped.to_pandas()
+    return _complete(table, names, freq, strata)
+
+
+def _strata(by: Sequence[str], by_age: bool) -> list[str]:
+    """The strata asked for, in the order of :data:`STRATA`, each once."""
+    asked = set(by) | ({"age_band"} if by_age else set())
+    unknown = sorted(asked - set(STRATA))
+    if unknown:
+        raise ValueError(f"unknown stratum {unknown[0]!r}; expected some of {', '.join(STRATA)}")
+    return [name for name in STRATA if name in asked]
+
+
+def _with_strata(wh: Warehouse, visits: ir.Table, strata: list[str]) -> ir.Table:
+    """Add a text column per stratum to the emergency visits (``"unknown"`` where missing)."""
+    import ibis
+
+    from hopia.warehouse._events import trim_text
+
+    if "age_band" in strata or "commune" in strata:
+        person = wh.table("person").select("person_id", "year_of_birth", "location_id")
+        visits = visits.left_join(person, visits.person_id == person.person_id)
+        visits = visits.drop("person_id_right")
+    if "age_band" in strata:
+        age = visits.time.year() - visits.year_of_birth
         bounds, labels = age_band_bounds(), age_band_labels()
         band = ibis.cases(
             *[
@@ -167,34 +207,54 @@ def syndromic_counts(
             ],
             else_="unknown",
         )
-        keys["age_band"] = band
-        period = joined.time.truncate("D" if freq == "day" else "W").cast("date")
-        keys["date"] = period
-    grouped = joined.group_by(**keys).aggregate(
-        visits=joined.count(),
-        **{name: joined[f"s_{name}"].fill_null(0).sum() for name in names},
-    )
-    table = grouped.to_pandas()
-    return _complete(table, names, freq, by_age)
+        visits = visits.mutate(age_band=band)
+    if "commune" in strata:
+        location = wh.table("location")
+        location = location.select(place_id="location_id", city=trim_text(location.city))
+        visits = visits.left_join(location, visits.location_id == location.place_id)
+        city = visits.city
+        visits = visits.mutate(
+            commune=ibis.ifelse(city.isnull() | (city == ""), "unknown", city)
+        ).drop("place_id", "city")
+    if "unit" in strata:
+        stay = wh.table("visit_occurrence").select("visit_occurrence_id", "care_site_id")
+        site = wh.table("care_site")
+        site = site.select(
+            site_id="care_site_id",
+            site=trim_text(site.care_site_source_value.fill_null(site.care_site_name)),
+        )
+        stay = stay.left_join(site, stay.care_site_id == site.site_id)
+        stay = stay.select(stay_id="visit_occurrence_id", site="site")
+        visits = visits.left_join(stay, visits.visit_occurrence_id == stay.stay_id)
+        site_name = visits.site
+        visits = visits.mutate(
+            unit=ibis.ifelse(site_name.isnull() | (site_name == ""), "unknown", site_name)
+        ).drop("stay_id", "site")
+    return visits
 
 
-def _complete(table: pd.DataFrame, names: list[str], freq: str, by_age: bool) -> pd.DataFrame:
-    """Long format with every period present (zeros filled), sorted by syndrome, band, date."""
+def _complete(table: pd.DataFrame, names: list[str], freq: str, strata: list[str]) -> pd.DataFrame:
+    """Long format with every period present (zeros filled) for every combination of strata
+    seen, sorted by syndrome, strata, date."""
     import pandas as pd
 
-    columns = ["syndrome", *(["age_band"] if by_age else []), "date", "observed", "visits"]
+    columns = ["syndrome", *strata, "date", "observed", "visits"]
     if table.empty:
         return pd.DataFrame(columns=columns)
     table["date"] = pd.to_datetime(table["date"])
     step = "D" if freq == "day" else "7D"
     calendar = pd.date_range(table["date"].min(), table["date"].max(), freq=step)
-    if not by_age:
-        table = table.assign(age_band="all")
-    bands = sorted(table["age_band"].unique(), key=_band_order)
-    index = pd.MultiIndex.from_product([bands, calendar], names=["age_band", "date"])
-    wide = (
-        table.groupby(["age_band", "date"])[["visits", *names]].sum().reindex(index, fill_value=0)
+    groups = strata or ["_all"]
+    if not strata:
+        table = table.assign(_all="all")
+    combos = table[groups].drop_duplicates()
+    combos = combos.sort_values(
+        groups, key=lambda c: c.map(_band_order) if c.name == "age_band" else c, kind="stable"
     )
+    index = pd.MultiIndex.from_frame(
+        combos.merge(pd.DataFrame({"date": calendar}), how="cross")[[*groups, "date"]]
+    )
+    wide = table.groupby([*groups, "date"])[["visits", *names]].sum().reindex(index, fill_value=0)
     parts = []
     for name in names:
         part = (
@@ -206,7 +266,8 @@ def _complete(table: pd.DataFrame, names: list[str], freq: str, by_age: bool) ->
     long = pd.concat(parts, ignore_index=True)
     long["visits"] = long["visits"].astype("int64")
     long["date"] = long["date"].dt.date
-    return long[columns].sort_values(columns[:-2], kind="stable").reset_index(drop=True)
+    # stable sort on syndrome only: strata and dates are already in order within each part
+    return long[columns].sort_values("syndrome", kind="stable").reset_index(drop=True)
 
 
 def _band_order(label: str) -> int:
