@@ -41,16 +41,15 @@ Examples
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy import special
-from threadpoolctl import threadpool_limits
 
 from hopia.settings import get_settings
 from hopia.surveillance._farrington_runs import RunsFitter, SeriesSums, _Model
 from hopia.surveillance._glm import MACHINE_EPSILON, GroupedFit, fit_grouped_glm
+from hopia.surveillance._parallel import map_chunks
 from hopia.surveillance._quantiles import qnbinom, qpois
 from hopia.surveillance._result import Detection
 
@@ -351,46 +350,72 @@ def farrington_flexible(
     monitored = np.zeros(counts2.shape, bool)
     monitored[:, weeks] = True
     if weeks.size:
-        fast = RunsFitter(design, freq, reweight, weights_threshold)
-        running = SeriesSums(counts2)
-        exact = _Fitter(design, reweight, weights_threshold)
-        cumulative = np.concatenate([np.zeros((n_series, 1)), np.cumsum(counts2, axis=1)], axis=1)
-        series_of = np.repeat(np.arange(n_series), weeks.size)
-        week_of = np.tile(weeks, n_series)
-        chunk = max(1, _CHUNK_ELEMENTS // len(design.offsets))
-        offsets = design.offsets.astype(np.intp)
-        flat = counts2.ravel()
-
-        def fit_chunk(start: int) -> None:
-            s = series_of[start : start + chunk]
-            k = week_of[start : start + chunk]
-            y = flat[offsets[:, None] + (s * length + k)]
-            y_now = counts2[s, k]
-            recent = cumulative[s, k + 1] - cumulative[s, np.maximum(k + 1 - limit54[1], 0)]
-            enough = recent >= limit54[0]
-            model = _fit_models(fast, exact, (y, running, s, k), trend, b, p_threshold_trend)
-            bound, exceed = _threshold(model, y_now, threshold_method, power_transform, alpha)
-            with np.errstate(invalid="ignore"):
-                raised = enough & (exceed > 1.0) & (y_now != 0)
-            upper[s, k] = np.where(model.ok & enough, bound, np.nan)
-            alarm[s, k] = np.where(model.ok, raised.astype(float), np.nan)
-            score[s, k] = np.where(model.ok, exceed, np.nan)
-
-        starts = range(0, series_of.size, chunk)
-        workers = min(get_settings().threads, len(starts))
-        # Chunks run on HOPIA_THREADS threads (numpy releases the GIL); BLAS gets one thread
-        # each, its products being too small to share.
-        with threadpool_limits(1):
-            if workers > 1:
-                with ThreadPoolExecutor(workers) as pool:
-                    list(pool.map(fit_chunk, starts))
-            else:
-                for start in starts:
-                    fit_chunk(start)
+        job = _Job(
+            fast=RunsFitter(design, freq, reweight, weights_threshold),
+            exact=_Fitter(design, reweight, weights_threshold),
+            counts=counts2,
+            weeks=weeks,
+            chunk=max(1, _CHUNK_ELEMENTS // len(design.offsets)),
+            settings=(trend, b, p_threshold_trend, limit54, threshold_method, power_transform),
+            alpha=alpha,
+        )
+        starts = range(0, n_series * weeks.size, job.chunk)
+        for _, (s, k, bound, raised, exceed) in map_chunks(job, starts, get_settings().threads):
+            upper[s, k], alarm[s, k], score[s, k] = bound, raised, exceed
     name = "farrington"
     if single:
         return Detection(name, counts, monitored[0], upper[0], alarm[0], score[0])
     return Detection(name, counts, monitored, upper, alarm, score)
+
+
+class _Job:
+    """Every (series, week) model of a call, in chunks of ``chunk`` models (series-major).
+
+    Picklable, so that :func:`map_chunks` can run its chunks on worker processes.
+    """
+
+    def __init__(
+        self,
+        fast: RunsFitter,
+        exact: _Fitter,
+        counts: np.ndarray,
+        weeks: np.ndarray,
+        chunk: int,
+        settings: tuple,
+        alpha: float,
+    ):
+        self.fast, self.exact, self.weeks, self.chunk = fast, exact, weeks, chunk
+        self.counts = np.ascontiguousarray(counts)
+        self.settings, self.alpha = settings, alpha
+        self.running = SeriesSums(counts)
+        zero = np.zeros((len(counts), 1))
+        self.cumulative = np.concatenate([zero, np.cumsum(counts, axis=1)], axis=1)
+
+    def run(self, start: int) -> tuple[np.ndarray, ...]:
+        """Series, weeks, upper bounds, alarms and scores of the chunk starting at ``start``."""
+        trend, b, p_threshold, limit54, method, power = self.settings
+        n_series, length = self.counts.shape
+        models = np.arange(start, min(start + self.chunk, n_series * self.weeks.size))
+        s, k = np.divmod(models, self.weeks.size)
+        k = self.weeks[k]
+        offsets = self.fast.design.offsets.astype(np.intp)
+        y = np.take(self.counts, offsets[:, None] + (s * length + k))  # faster than [ ]
+        y_now = self.counts[s, k]
+        cumulative = self.cumulative
+        recent = cumulative[s, k + 1] - cumulative[s, np.maximum(k + 1 - limit54[1], 0)]
+        enough = recent >= limit54[0]
+        batch = (y, self.running, s, k)
+        model = _fit_models(self.fast, self.exact, batch, trend, b, p_threshold)
+        bound, exceed = _threshold(model, y_now, method, power, self.alpha)
+        with np.errstate(invalid="ignore"):
+            raised = enough & (exceed > 1.0) & (y_now != 0)
+        return (
+            s,
+            k,
+            np.where(model.ok & enough, bound, np.nan),
+            np.where(model.ok, raised.astype(float), np.nan),
+            np.where(model.ok, exceed, np.nan),
+        )
 
 
 def _fit_models(
@@ -406,11 +431,12 @@ def _fit_models(
     ``batch`` is the baselines (n, m), models last, the running sums, series and weeks.
     """
     y, running, series, week = batch
-    model, inexact = fast.fit(y, trend, running, series, week)
+    data = fast.prepare(y, running, series, week)
+    model, inexact = fast.fit(data, trend)
     if trend:
         redo = _trend_rejected(model, y.max(axis=0), b, p_threshold)
         if redo.size:
-            refit, bad = fast.fit(y[:, redo], False, running, series[redo], week[redo])
+            refit, bad = fast.fit(data.rows(redo), False)
             model.put(redo, _Model.empty(len(redo)))
             model.put(redo, refit)
             inexact[redo] |= bad

@@ -15,7 +15,8 @@ Examples
 >>> counts = np.random.default_rng(0).poisson(8.0, (1, 300)).astype(float)
 >>> week = np.arange(design.history, 300)  # 0-based weeks under watch
 >>> y = counts[0][design.offsets.astype(int)[:, None] + week]  # (baseline weeks, models)
->>> model, inexact = fitter.fit(y, True, SeriesSums(counts), np.zeros(week.size, int), week)
+>>> data = fitter.prepare(y, SeriesSums(counts), np.zeros(week.size, int), week)
+>>> model, inexact = fitter.fit(data, True)
 >>> bool(model.ok.all()), bool(inexact.any())
 (True, False)
 """
@@ -35,6 +36,7 @@ from hopia.surveillance._glm_runs import (
     RunsFit,
     fit_runs_glm,
     means,
+    weighted_sum,
 )
 
 if TYPE_CHECKING:
@@ -91,10 +93,11 @@ class SeriesSums:
         t = np.arange(counts.shape[1], dtype=float)
         parts = [h, h * t, ylogy, ylogu]
         self.width = counts.shape[1] + 1
-        self.running = [
-            np.concatenate([np.zeros((len(counts), 1)), np.cumsum(x, axis=1)], axis=1).ravel()
-            for x in parts
-        ]
+        # One row of four running sums per (series, week): a run's sums are two row look-ups.
+        running = np.zeros((len(counts), self.width, len(parts)))
+        for i, x in enumerate(parts):
+            np.cumsum(x, axis=1, out=running[:, 1:, i])
+        self.running = running.reshape(-1, len(parts))
 
 
 class _Data:
@@ -114,13 +117,26 @@ class _Data:
         self.y_g, self.yt_g, self.ytt = stacked[:g], stacked[g : 2 * g], stacked[2 * g]
         first = fitter.run_start[:, None] + (series * sums.width + week)
         last = first + fitter.run_length[:, None]
-        h, ht, ylogy, ylogu = (x[last] - x[first] for x in sums.running)
+        at_end = np.take(sums.running, last, axis=0)  # faster than sums.running[last]
+        at_end -= np.take(sums.running, first, axis=0)
+        h, ht, ylogy, ylogu = np.moveaxis(at_end, -1, 0)
         # Σ h τ over a run = τ(first week) Σ h + Σ h (t − t_first).
         ht = h * fitter.run_tau[:, None] + ht - (fitter.run_start[:, None] + week) * h
         self.h_g = fitter.run_group.T @ h
         self.ht = ht.sum(axis=0)
         self.ylogy_sum = ylogy.sum(axis=0)
         self.ylogu_sum = ylogu.sum(axis=0)
+
+    def within(self, bounds: list[tuple[int, int]]) -> np.ndarray:
+        """(G, m) sum of squares of the counts about their group mean (groups as ``bounds``)."""
+        if "_within" not in vars(self):
+            out = np.empty((len(bounds), self.y.shape[1]))
+            for g, (first, last) in enumerate(bounds):
+                part = self.y[first:last]
+                part = part - part.mean(axis=0)
+                np.einsum("nm,nm->m", part, part, out=out[g])
+            self._within = out
+        return self._within
 
     def rows(self, rows: np.ndarray, *, counts: bool = True) -> _Data:
         """The batch restricted to ``rows`` (without the week-by-week counts if not ``counts``)."""
@@ -160,24 +176,35 @@ class RunsFitter:
         self.run_length = np.diff(np.r_[starts, len(offsets)])
         self.run_tau = self.tau[starts]
         self.run_group = indicator[starts]
+        bounds = np.append(design.group_starts, len(offsets))
+        self.group_bounds = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
 
-    def fit(
-        self, y: np.ndarray, trend: bool, sums: SeriesSums, series: np.ndarray, week: np.ndarray
-    ) -> tuple[_Model, np.ndarray]:
-        """Fit with (then, where it fails, without) trend, reweight and refit.
+    def prepare(
+        self, y: np.ndarray, sums: SeriesSums, series: np.ndarray, week: np.ndarray
+    ) -> _Data:
+        """The batch of baselines to fit, and their sums that every fit shares.
 
         Parameters
         ----------
         y : (n, m) baselines, models last (rows as the design's offsets).
-        trend : offer a trend.
         sums, series, week : the series' running sums, and which series and week (0-based)
             each model watches.
+        """
+        return _Data(self, y, sums, series, week)
+
+    def fit(self, data: _Data, trend: bool) -> tuple[_Model, np.ndarray]:
+        """Fit with (then, where it fails, without) trend, reweight and refit.
+
+        Parameters
+        ----------
+        data : the batch (:meth:`prepare`, or a subset of it by ``data.rows``).
+        trend : offer a trend.
 
         Returns
         -------
         The models, and a mask of those to refit week by week.
         """
-        return self._fit(_Data(self, y, sums, series, week), trend)
+        return self._fit(data, trend)
 
     def _fit(self, data: _Data, trend: bool) -> tuple[_Model, np.ndarray]:
         m = data.y.shape[1]
@@ -186,7 +213,10 @@ class RunsFitter:
         first = fit_runs_glm(self.layout, self._sums(data, None), trend)
         inexact |= first.inexact
         done = np.flatnonzero(first.converged & ~first.inexact)
-        if done.size:
+        if done.size == m:  # the usual case: no copies
+            out, bad = self._finish(data, first, trend)
+            inexact |= bad
+        elif done.size:
             model, bad = self._finish(data.rows(done), first.rows(done), trend)
             out.put(done, model)
             inexact[done] |= bad
@@ -239,45 +269,97 @@ class RunsFitter:
             dev0=gg * (dev0 - 2.0 * (d * (ylogy - ylogu + 0.1)).sum(axis=0)),
         )
 
-    def _means(self, data: _Data, fit: RunsFit, trend: bool) -> tuple[np.ndarray, np.ndarray]:
-        """(n, m) fitted means and the means behind the last working weights."""
-        mu = means(self.layout, fit.level, fit.trend if trend else None)
-        mu_prev = means(self.layout, fit.level_prev, fit.trend_prev if trend else None)
-        first = np.flatnonzero(fit.iterations == 1)
+    def _mean(self, fit: RunsFit, trend: bool, out: np.ndarray | None = None) -> np.ndarray:
+        """(n, m) fitted means (into ``out``)."""
+        return means(self.layout, fit.level, fit.trend if trend else None, out)
+
+    def _prev_weighted(
+        self, data: _Data, fit: RunsFit, trend: bool, values: np.ndarray
+    ) -> np.ndarray:
+        """(m,) ``Σ_i μ'_i values_i``, ``μ'`` the means behind the last working weights."""
+        slope = fit.trend_prev if trend else None
+        total = weighted_sum(self.layout, fit.level_prev, slope, values)
+        first = np.flatnonzero(fit.iterations == 1)  # R's start: μ' = y + 0.1
         if first.size:
-            mu_prev[:, first] = data.y[:, first] + 0.1
-        return mu, mu_prev
+            start = data.y[:, first] + 0.1
+            total[first] = np.einsum("nm,nm->m", start, values[:, first])
+        return total
+
+    def _prev_at(
+        self, data: _Data, fit: RunsFit, trend: bool, cols: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """``μ'`` (see :meth:`_prev_weighted`) of baseline week ``cols`` of models ``rows``."""
+        eta = fit.level_prev[self.group_of[cols], rows]
+        if trend:
+            eta += fit.trend_prev[rows] * self.tau[cols]
+        with np.errstate(over="ignore"):
+            out = np.exp(eta)
+        first = fit.iterations[rows] == 1
+        if first.any():
+            out[first] = data.y[cols[first], rows[first]] + 0.1
+        return out
+
+    def _flat_sum(self, data: _Data, fit: RunsFit, prev: bool) -> np.ndarray:
+        """(m,) ``Σ_i w_i ((y_i − μ_g) / μ_g)²`` of a model without trend, from sums per group.
+
+        ``w`` is ``μ'`` (see :meth:`_prev_weighted`) if ``prev``, else 1. Per group,
+        ``Σ (y − μ)² = W + n (ȳ − μ)²`` with ``W`` the counts' sum of squares about their mean.
+        """
+        mu = np.exp(fit.level)
+        mean = data.y_g / self.n_g[:, None]
+        squares = data.within(self.group_bounds) + self.n_g[:, None] * (mean - mu) ** 2
+        weight = 1.0 / (mu * mu)
+        if prev:
+            weight *= np.exp(fit.level_prev)
+        total = np.einsum("gm,gm->m", weight, squares)
+        first = np.flatnonzero(fit.iterations == 1) if prev else []
+        if len(first):  # R's start: μ' = y + 0.1
+            y, mu_first = data.y[:, first], mu[:, first][self.group_of]
+            ratio2 = (y - mu_first) / mu_first
+            total[first] = np.einsum("nm,nm->m", y + 0.1, ratio2 * ratio2)
+        return total
 
     def _finish(self, data: _Data, fit: RunsFit, trend: bool) -> tuple[_Model, np.ndarray]:
         n, m = data.y.shape
         y = data.y
         rank = self.layout.n_groups + (1 if trend else 0)
-        mu, mu_prev = self._means(data, fit, trend)
-        resid = y - mu
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio2 = resid / mu
-            ratio2 *= ratio2
-            pearson = np.einsum("nm,nm->m", mu_prev, ratio2)
+        mu = ratio2 = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if trend:
+                mu = self._mean(fit, trend)
+                ratio2 = np.subtract(y, mu)
+                ratio2 /= mu
+                ratio2 *= ratio2
+                pearson = self._prev_weighted(data, fit, trend, ratio2)
+            else:  # the mean is constant within each group: sums per group
+                pearson = self._flat_sum(data, fit, prev=True)
         df = np.full(m, n - rank)
         dispersion = np.where(df > 0, pearson / np.maximum(df, 1), np.nan)
         phi = np.maximum(dispersion, 1.0)
         inexact = np.zeros(m, bool)
         if self.reweight:
-            removed, zero_prior = self._downweight(
-                data, fit, mu, mu_prev, resid, ratio2, phi, trend
-            )
+            removed, zero_prior = self._downweight(data, fit, mu, ratio2, phi, trend)
             fit = self._refit(data, removed, trend)
             inexact |= fit.inexact
-            mu, mu_prev = self._means(data, fit, trend)
             col, d, gamma = removed.column, removed.d, removed.gamma
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ratio2 = y - mu
-                ratio2 /= mu
-                ratio2 *= ratio2
-                at = np.take_along_axis(ratio2, col, axis=0)
-                weighted = np.einsum("nm,nm->m", mu_prev, ratio2)
-                weighted -= (d * np.take_along_axis(mu_prev, col, axis=0) * at).sum(axis=0)
-                plain = ratio2.sum(axis=0) - (d * at).sum(axis=0)
+            model = np.broadcast_to(np.arange(m), col.shape)
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                if trend:
+                    mu = self._mean(fit, trend, out=mu)
+                    np.subtract(y, mu, out=ratio2)
+                    ratio2 /= mu
+                    ratio2 *= ratio2
+                    at = np.take_along_axis(ratio2, col, axis=0)
+                    weighted = self._prev_weighted(data, fit, trend, ratio2)
+                    plain = ratio2.sum(axis=0)
+                else:
+                    mu_at = np.exp(fit.level[self.group_of[col], model])
+                    at = (y[col, model] - mu_at) / mu_at
+                    at *= at
+                    weighted = self._flat_sum(data, fit, prev=True)
+                    plain = self._flat_sum(data, fit, prev=False)
+                weighted -= (d * self._prev_at(data, fit, trend, col, model) * at).sum(axis=0)
+                plain -= (d * at).sum(axis=0)
                 df = n - zero_prior - rank
                 pearson = gamma * weighted
                 phi = np.maximum(np.where(df > 0, pearson / np.maximum(df, 1), np.nan), 1.0)
@@ -346,10 +428,8 @@ class RunsFitter:
         self,
         data: _Data,
         fit: RunsFit,
-        mu: np.ndarray,
-        mu_prev: np.ndarray,
-        resid: np.ndarray,
-        ratio2: np.ndarray,
+        mu: np.ndarray | None,
+        ratio2: np.ndarray | None,
         phi: np.ndarray,
         trend: bool,
     ) -> tuple[Removed, np.ndarray]:
@@ -357,28 +437,43 @@ class RunsFitter:
 
         R's residual ``s = 3/2 (y^{2/3} μ^{-1/6} − μ^{1/2}) / sqrt(φ (1 − h))`` is computed only
         where it can exceed the threshold: by concavity of ``y^{2/3}`` that needs ``y > μ`` and
-        ``(y − μ)² > thr² φ (1 − h) μ``, checked with an upper bound of ``h`` (``ratio2`` is
-        ``((y − μ) / μ)²``).
+        ``(y − μ)² > thr² φ (1 − h) μ``, checked with an upper bound of ``h``. With a trend,
+        ``mu`` and ``ratio2`` are the means and ``((y − μ) / μ)²`` (overwritten); without, None.
         """
-        n, m = mu.shape
+        n, m = data.y.shape
         thr = self.weights_threshold
         floor = thr * thr * phi * (1.0 - self._hat_bound(fit, trend)) * (1.0 - 1e-6)
         with np.errstate(invalid="ignore"):
-            maybe = ratio2 * mu > floor
-        cols, rows = np.divmod(np.flatnonzero(maybe), m)  # faster than nonzero in 2-D
-        keep = resid[cols, rows] > 0.0
-        order = np.argsort(rows[keep], kind="stable")
-        rows, cols = rows[keep][order], cols[keep][order]
+            if trend:
+                ratio2 *= mu
+                maybe = ratio2 > floor
+            else:  # the same test per group: y > μ + sqrt(floor μ)
+                mu_g = np.exp(fit.level)
+                bar = mu_g + np.sqrt(floor * mu_g)
+                maybe = np.empty(data.y.shape, bool)
+                for g, (first, last) in enumerate(self.group_bounds):
+                    np.greater(data.y[first:last], bar[g], out=maybe[first:last])
+        # Flat positions (faster than 2-D indices), then sorted by model.
+        at = np.flatnonzero(maybe)
+        y_at = np.take(data.y, at)
+        cell = at if trend else self.group_of[at // m] * m + at % m
+        mu_at = np.take(mu if trend else mu_g, cell)
+        keep = y_at > mu_at
+        at, y_at, mu_at = at[keep], y_at[keep], mu_at[keep]
+        cols, rows = np.divmod(at, m)
+        order = np.argsort(rows, kind="stable")
+        at, rows, cols, y_at, mu_at = at[order], rows[order], cols[order], y_at[order], mu_at[order]
         group = self.group_of[cols]
-        inv_w = 1.0 / fit.sum_w[group, rows]
+        cell = group * m + rows
+        inv_w = 1.0 / np.take(fit.sum_w, cell)
         quad = inv_w
         if trend:
-            centre = fit.sum_wt[group, rows] * inv_w
+            centre = np.take(fit.sum_wt, cell) * inv_w
             quad = quad + (self.tau[cols] - centre) ** 2 / fit.schur[rows]
-        hat = mu_prev[cols, rows] * quad
+        hat = self._prev_at(data, fit, trend, cols, rows) * quad
         hat[hat > 1.0 - 10.0 * MACHINE_EPSILON] = 1.0
-        root = np.sqrt(mu[cols, rows])
-        y23 = data.y[cols, rows] ** (2.0 / 3.0)
+        root = np.sqrt(mu_at)
+        y23 = y_at ** (2.0 / 3.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             s = 1.5 * (y23 / np.cbrt(root) - root) / np.sqrt(phi[rows] * (1.0 - hat))
             over = s > thr

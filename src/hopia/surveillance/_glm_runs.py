@@ -129,19 +129,26 @@ class RunLayout:
         return len(self.group)
 
 
-def means(layout: RunLayout, level: np.ndarray, slope: np.ndarray | None) -> np.ndarray:
+def means(
+    layout: RunLayout,
+    level: np.ndarray,
+    slope: np.ndarray | None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """(n, m) means ``exp(level[group] + slope·τ)`` of every baseline week, models last.
 
     Built as products ``e^{level + slope·α} e^{slope·P q} e^{slope·j}`` over each run family.
+    ``out``: an (n, m) array to write them into (a new one by default).
     """
-    if slope is None:
-        return np.exp(level)[layout.group_of]
     m = level.shape[1]
+    if out is None:
+        out = np.empty((len(layout.tau), m))
+    if slope is None:
+        return np.take(np.exp(level), layout.group_of, axis=0, out=out)
     top_j, top_q = int(layout.length.max()), int(layout.count.max())
     v = np.exp(np.arange(top_j, dtype=float)[:, None] * slope)
     rho = np.exp((layout.period * np.arange(top_q, dtype=float))[:, None] * slope)
     e = np.exp(level[layout.group] + layout.alpha[:, None] * slope)
-    out = np.empty((len(layout.tau), m))
     for f, columns in enumerate(layout.blocks):
         n_q, n_j = int(layout.count[f]), int(layout.length[f])
         if isinstance(columns, slice):
@@ -153,6 +160,33 @@ def means(layout: RunLayout, level: np.ndarray, slope: np.ndarray | None) -> np.
             block *= e[f]
             out[columns] = block.reshape(-1, m)
     return out
+
+
+def weighted_sum(
+    layout: RunLayout, level: np.ndarray, slope: np.ndarray | None, values: np.ndarray
+) -> np.ndarray:
+    """(m,) ``Σ_i μ_i values_i`` over the baseline weeks, without forming the means ``μ``.
+
+    ``values`` is (n, m); ``μ`` as in :func:`means`, whose product form turns the sum over a
+    run family into ``e^{level + slope·α} Σ_q e^{slope·P q} Σ_j e^{slope·j} values``.
+    """
+    m = level.shape[1]
+    total = np.zeros(m)
+    if slope is None:
+        scale = np.exp(level[layout.group])
+        for f, columns in enumerate(layout.blocks):
+            total += scale[f] * values[columns].sum(axis=0)
+        return total
+    top_j, top_q = int(layout.length.max()), int(layout.count.max())
+    v = np.exp(np.arange(top_j, dtype=float)[:, None] * slope)
+    rho = np.exp((layout.period * np.arange(top_q, dtype=float))[:, None] * slope)
+    e = np.exp(level[layout.group] + layout.alpha[:, None] * slope)
+    for f, columns in enumerate(layout.blocks):
+        n_q, n_j = int(layout.count[f]), int(layout.length[f])
+        block = values[columns].reshape(n_q, n_j, m)
+        inner = np.einsum("qjm,jm->qm", block, v[:n_j])
+        total += e[f] * np.einsum("qm,qm->m", inner, rho[:n_q])
+    return total
 
 
 def run_sums(
@@ -218,12 +252,20 @@ class Removed:
     def build(cls, column: np.ndarray, d: np.ndarray, gamma: np.ndarray, layout: RunLayout):
         return cls(column, d, gamma, layout.n_groups, layout.group_of[column])
 
+    def __post_init__(self) -> None:
+        # Flat position of each entry's (group, model) cell in a (G, m) array.
+        m = self.d.shape[1]
+        self.slot = (self.group * m + np.arange(m)).ravel()
+
     def per_group(self, values: np.ndarray) -> np.ndarray:
         """(G, m) ``Σ_{removed in g} d · values`` for values (K, m)."""
         m = self.d.shape[1]
-        slot = self.group * m + np.arange(m)
-        sums = np.bincount(slot.ravel(), (self.d * values).ravel(), minlength=self.n_groups * m)
+        sums = np.bincount(self.slot, (self.d * values).ravel(), minlength=self.n_groups * m)
         return sums.reshape(self.n_groups, m)
+
+    def at_group(self, values: np.ndarray) -> np.ndarray:
+        """(K, m) the value of each entry's group in ``values`` (G, m)."""
+        return np.take(values, self.slot).reshape(self.d.shape)
 
     def rows(self, rows: np.ndarray, width: int | None = None) -> Removed:
         """The entries of the models ``rows`` (the first ``width`` of each, default all)."""
@@ -305,7 +347,7 @@ def _weighted_sums(
 ):
     a, b, c, inexact = run_sums(layout, level, slope)
     if removed is not None:
-        eta = np.take_along_axis(level, layout.group_of[removed.column], axis=0)
+        eta = removed.at_group(level)
         if slope is not None:
             eta += tau_removed * slope
         with np.errstate(over="ignore"):
@@ -373,9 +415,8 @@ def fit_runs_glm(
     converged, inexact_all = np.zeros(m, bool), np.zeros(m, bool)
     iterations = np.zeros(m, np.intp)
     active = np.arange(m)
+    sub, tr = removed, tau_removed  # the entries of the active models
     for iteration in range(1, maxit + 1):
-        sub = None if removed is None else removed.rows(active)
-        tr = None if tau_removed is None else tau_removed[:, active]
         na, nb, nc, inexact = _weighted_sums(layout, level, slope if trend else None, sub, tr)
         with np.errstate(invalid="ignore", over="ignore"):
             dev = ylogy - np.einsum("gm,gm->m", level, y_g) - y_total + na.sum(axis=0)
@@ -388,19 +429,25 @@ def fit_runs_glm(
         converged[active[done]] = True
         if iteration == maxit:
             stop[:] = True
-        finished = active[stop]
-        iterations[finished] = iteration
-        level_out[:, finished] = level[:, stop]
-        trend_out[finished] = slope[stop]
-        sum_w[:, finished], sum_wt[:, finished], sum_wtt[finished] = a[:, stop], b[:, stop], c[stop]
-        if stop.all():
-            break
-        keep = ~stop
-        active = active[keep]
+        a_old, b_old, c_old = a, b, c
+        a, b, c, dev_old = na, nb, nc, dev
+        if stop.any():  # store the finished models, drop them
+            finished = active[stop]
+            iterations[finished] = iteration
+            level_out[:, finished] = level[:, stop]
+            trend_out[finished] = slope[stop]
+            sum_w[:, finished], sum_wt[:, finished] = a_old[:, stop], b_old[:, stop]
+            sum_wtt[finished] = c_old[stop]
+            if stop.all():
+                break
+            keep = ~stop
+            active = active[keep]
+            level, slope, a, b, c = level[:, keep], slope[keep], a[:, keep], b[:, keep], c[keep]
+            dev_old = dev[keep]
+            y_g, y_total, yt_total, ylogy = y_g[:, keep], y_total[keep], yt_total[keep], ylogy[keep]
+            if sub is not None:
+                sub, tr = sub.rows(keep), tr[:, keep]
         # The next least-squares step, as a Newton step from the current parameters.
-        level, slope, a, b, c = level[:, keep], slope[keep], na[:, keep], nb[:, keep], nc[keep]
-        dev_old = dev[keep]
-        y_g, y_total, yt_total, ylogy = y_g[:, keep], y_total[keep], yt_total[keep], ylogy[keep]
         level_prev[:, active] = level
         trend_prev[active] = slope
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
