@@ -155,16 +155,21 @@ def test_variants_coverage(small_log: ibis.Table) -> None:
     assert frame["coverage"].tolist() == [0.5, 0.75, 1.0]
 
 
-def test_variants_equal_python_on_random_logs() -> None:
-    """The integer-coded variants equal a plain-Python grouping, whatever the activity names,
-    an attribute named like an internal column, and gaps in ``position``."""
-    rng = np.random.default_rng(7)
-    names = ["ED", "Ward", "ICU", "A", "é unit", "Z"]
+@pytest.mark.parametrize(("activities", "longest"), [(6, 8), (45, 40)])
+def test_variants_equal_python_on_random_logs(activities: int, longest: int) -> None:
+    """The packed variants equal a plain-Python grouping, whatever the activity names, an
+    attribute named like an internal column, and gaps in ``position``; with 45 activities
+    and cases of up to 40 steps, many steps do not fit the packed key (a rarer activity
+    than the 31 most frequent, a position past the 12th) and take the sorted-list path."""
+    rng = np.random.default_rng(activities)
+    names = ["ED", "Ward", "ICU", "A", "é unit", "Z", *[f"act {i}" for i in range(activities - 6)]]
+    weights = 1.0 / np.arange(1, len(names) + 1)  # some activities far rarer than others
     rows = []
     for case in range(300):
-        for step in range(int(rng.integers(1, 9))):
-            rows.append((f"c{case}", str(rng.choice(names)), int(step * 10), None))
-    log = _log(rows).mutate(code=ibis.literal("attribute"), activities=ibis.literal(0))
+        for step in range(int(rng.integers(1, longest + 1))):
+            name = str(rng.choice(names, p=weights / weights.sum()))
+            rows.append((f"c{case}", name, int(step * 10), None))
+    log = _log(rows).mutate(code=ibis.literal("attribute"), _packed=ibis.literal(0))
     gapped = log.mutate(position=log.position * 3)  # filtered without renumber
     expected: dict[str, int] = {}
     per_case: dict[str, list[str]] = {}

@@ -216,54 +216,86 @@ def activity_codes(log: ir.Table) -> ir.Table:
     )
 
 
-def _coded_variants(log: ir.Table) -> ir.Table:
-    """``variant, cases, events`` computed on integer step keys (one scan of the log).
+SLOT_BITS = 5
+"""Bits of one step in a packed case key: a step is stored as its activity code + 1 (0: no step)."""
+SLOTS = 12
+"""Steps packed in one int64 key (``SLOTS * SLOT_BITS`` = 60 bits, below the sign bit)."""
+_PACKABLE = (1 << SLOT_BITS) - 1
+_LOW_32 = (1 << 32) - 1
+_BIGINT = dt.Int64(nullable=False)
+"""A cast that ibis always writes: Spark's ``row_number`` is a 32-bit INT that ibis takes for
+int64 (so a plain int64 cast is left out), and shifting a 32-bit INT wraps around."""
 
-    Each event becomes the key ``position * activities + code``; a case's sorted keys spell
-    its variant exactly (a list sorted by position, each key decodable to its activity).
-    Cases are grouped by that list of integers, and only the distinct lists (a few hundred,
-    even for a million events) are decoded back to activity names. Decoded variants are
+
+def _frequency_codes(log: ir.Table) -> ir.Table:
+    """``activity, code, _slot``: dense codes from 0, the most frequent activity first (then by
+    name), and the value that stands for the activity in a packed key (``code + 1``, or 0 when
+    the code does not fit in :data:`SLOT_BITS` bits). Frequent activities get the small codes,
+    so the packable ones cover as many events as possible."""
+    counts = log.group_by("activity").aggregate(_events=log.count())
+    order = ibis.window(order_by=[ibis.desc(counts._events), counts.activity])
+    codes = counts.select("activity", code=ibis.row_number().over(order).cast(_BIGINT))
+    return codes.mutate(_slot=ibis.ifelse(codes.code < _PACKABLE, codes.code + 1, 0))
+
+
+def _coded_variants(log: ir.Table) -> ir.Table:
+    """``variant, cases, events`` computed on integer case keys (one pass over the log).
+
+    A case is summarised in one aggregation, without sorting its events: its first
+    :data:`SLOTS` steps are packed into one integer (the sum of ``(code + 1) << (position *
+    SLOT_BITS)``, for the 31 most frequent activities), and only the steps that do not fit (a
+    later position, a rarer activity) are collected as ``position << 32 | code`` — none for
+    most hospital stays. ``(packed, rest)`` spells the case's variant exactly; cases are
+    grouped by it and only the distinct keys (a few hundred, even for a million events) are
+    decoded back to activity names, with list functions on each key. Decoded variants are
     summed once more so that gaps in ``position`` (a log filtered without
-    :func:`~hopia.pathways._log.renumber`) cannot split a variant.
+    :func:`~hopia.pathways._log.renumber`) cannot split a variant. Exact for positions below
+    2**31, unique within a case (as :func:`~hopia.pathways._log.order_events` and ``renumber``
+    make them), and fewer than 2**31 activities.
     """
-    codes = activity_codes(log)
+    codes = _frequency_codes(log)
     coded = log.select("case_id", "activity", "position").join(codes, "activity")
-    coded = coded.select(
-        "case_id", "activities", _key=coded.position * coded.activities + coded.code
-    )
+    position = coded.position.cast(_BIGINT)
+    early = position < SLOTS
     per_case = coded.group_by("case_id").aggregate(
-        _keys=coded._key.collect(),
-        events=coded.count(),
-        activities=coded.activities.max(),
+        _packed=ibis.ifelse(early, coded._slot << (position * SLOT_BITS), 0).sum(),
+        _rest=((position << 32) + coded.code).collect(where=~early | (coded._slot == 0)),
     )
-    per_case = per_case.select("events", "activities", _keys=per_case._keys.sort())
-    counted = per_case.group_by("_keys").aggregate(
-        cases=per_case.count(), events=per_case.events.max(), activities=per_case.activities.max()
+    rest = per_case._rest  # sorted only where there is something to sort (few cases)
+    per_case = per_case.mutate(_rest=ibis.ifelse(rest.length() > 1, rest.sort(), rest))
+    counted = per_case.group_by(["_packed", "_rest"]).aggregate(cases=per_case.count())
+    pairs = codes.aggregate(
+        _pairs=ibis.struct({"code": codes.code, "activity": codes.activity}).collect()
     )
-    keys = counted.select("_keys", "activities", _key=counted._keys.unnest())
-    keys = keys.select(
-        "_keys", code=keys._key % keys.activities, _position=keys._key // keys.activities
+    names = pairs.select(_names=pairs._pairs.sort().map(lambda pair: pair.activity))
+    counted = counted.cross_join(names)
+    # each packed slot back to a step key (slot << 32 | code); an empty slot gives code -1
+    packed = ibis.range(0, SLOTS).map(
+        lambda at: (
+            (at.cast(_BIGINT) << 32) + ((counted._packed >> (at * SLOT_BITS)) & _PACKABLE) - 1
+        )
     )
-    steps = keys.join(codes.view().select("activity", "code"), "code")
-    named = steps.group_by("_keys").aggregate(
-        _steps=ibis.struct({"position": steps._position, "activity": steps.activity}).collect()
+    packed = packed.filter(lambda key: (key & _LOW_32) != _LOW_32)
+    rest = ibis.coalesce(counted._rest, ibis.literal([], type=dt.Array(dt.int64)))
+    steps = packed.concat(rest).sort()
+    decoded = counted.select(
+        "cases",
+        events=steps.length(),
+        variant=steps.map(lambda key: counted._names[(key & _LOW_32).cast(dt.int32)]).join(
+            VARIANT_SEPARATOR
+        ),
     )
-    named = named.select(
-        "_keys",
-        variant=named._steps.sort().map(lambda step: step.activity).join(VARIANT_SEPARATOR),
-    )
-    decoded = counted.join(named, "_keys").select("variant", "cases", "events")
     return decoded.group_by("variant").aggregate(
-        cases=decoded.cases.sum().cast(dt.int64), events=decoded.events.max()
+        cases=decoded.cases.sum().cast(dt.int64), events=decoded.events.max().cast(dt.int64)
     )
 
 
 def variants(log: ir.Table) -> ir.Table:
     """Variants with their number of cases and cumulative coverage.
 
-    The work is one scan of the log: activities are coded as integers, each case's sorted
-    integer keys are grouped, and only the distinct variants are spelt out (see
-    :func:`activity_codes`). Activities must not be null.
+    The work is one pass over the log: each case is summarised by an integer key (its first
+    steps packed, the rest as a short sorted list), cases are grouped by that key, and only
+    the distinct variants are spelt out. Activities must not be null.
 
     Returns
     -------

@@ -19,7 +19,14 @@ from hopia.synth._arrow import (
     source_values,
     timestamps,
 )
-from hopia.synth._catalogue import CHRONIC_DRUGS, COMORBIDITIES, REASONS, code_index, code_indices
+from hopia.synth._catalogue import (
+    CATALOGUE,
+    CHRONIC_DRUGS,
+    COMORBIDITIES,
+    REASONS,
+    code_index,
+    code_indices,
+)
 from hopia.synth._people import People
 from hopia.synth._stays import DH, OP, Stays
 from hopia.synth._visits import EHR, VisitIds
@@ -30,6 +37,8 @@ _STATUS_CONCEPT = np.array([32902, 32908])  # primary / secondary diagnosis
 _REASON_ICD = np.array([code_index("ICD10", r.icd10) for r in REASONS])
 _REASON_DRUGS = [code_indices("ATC", r.drugs) for r in REASONS]
 _REASON_PROCS = [code_indices("CCAM", r.procedures) for r in REASONS]
+_BRAIN_CT = code_index("CCAM", "ACQK001")
+_ANTIBIOTIC = np.array([c.vocabulary == "ATC" and c.code.startswith("J01") for c in CATALOGUE])
 
 
 class Rows:
@@ -133,6 +142,7 @@ def drugs(
     end: int,
     rng: np.random.Generator,
     extra: dict[str, np.ndarray],
+    timed: dict[str, np.ndarray] | None = None,
 ) -> pa.Table:
     ed, ip, amb = stays.ed, stays.ip, stays.ambulatory
     rows = Rows()
@@ -163,11 +173,17 @@ def drugs(
             )
             rows.add(visit=ids.ambulatory[pick], person=amb["person"][pick], code=np.full(len(pick), code_index("ATC", atc)),
                      start=begin, stop=stop, supply=np.full(len(pick), 90))  # fmt: skip
-    # ED: one dose of the reason's drugs after the medical decision
+    # ED: one dose of the reason's drugs after the medical decision; in a sepsis, the
+    # antibiotics at the planted time (_pathway_delays), the first one always given
     i, code = _per_code(_REASON_DRUGS, ed["reason"])
     pick = rng.random(len(i)) < 0.6
-    i, code = i[pick], code[pick]
+    antibiotics = timed["antibiotics"][i] if timed else np.full(len(i), -1)
+    first = np.ones(len(i), bool)  # the reason's first drug (rows come grouped by visit)
+    first[1:] = i[1:] != i[:-1]
+    pick |= (antibiotics >= 0) & first & _ANTIBIOTIC[code]
+    i, code, antibiotics = i[pick], code[pick], antibiotics[pick]
     begin = np.minimum(ed["decision"][i] + 15 * 60, ed["departure"][i])
+    begin = np.where((antibiotics >= 0) & _ANTIBIOTIC[code], antibiotics, begin)
     rows.add(
         visit=ids.ed[i],
         person=ed["person"][i],
@@ -209,6 +225,7 @@ def procedures(
     ids: VisitIds,
     extra: dict[str, np.ndarray],
     rng: np.random.Generator,
+    timed: dict[str, np.ndarray] | None = None,
 ) -> pa.Table:
     ed, ip = stays.ed, stays.ip
     rows = Rows()
@@ -226,6 +243,9 @@ def procedures(
     when = ed["triage_time"][i] + (
         (ed["decision"][i] - ed["triage_time"][i]) * rng.random(len(i))
     ).astype(np.int64)
+    if timed:  # brain imaging of a stroke at the planted time (_pathway_delays)
+        imaging = timed["brain_imaging"][i]
+        when = np.where((imaging >= 0) & (code == _BRAIN_CT), imaging, when)
     rows.add(visit=ids.ed[i], person=ed["person"][i], code=code, time=when)
     ventilated = np.flatnonzero(ip["icu"] & (rng.random(len(ids.ip)) < 0.5))
     for code_, delay in (("GELD004", HOUR), ("GLLD015", 2 * HOUR)):

@@ -18,6 +18,7 @@ from hopia.synth._epidemics import epidemic_arrivals, plan_outbreaks
 from hopia.synth._frames import concat, length
 from hopia.synth._measurements import measurements
 from hopia.synth._notes import notes
+from hopia.synth._pathway_delays import pathway_delay_truth, plan_pathway_delays
 from hopia.synth._people import People, make_people
 from hopia.synth._stays import OP, Stays, plan_stays
 from hopia.synth._visits import EHR, VisitIds, build_visits
@@ -119,16 +120,18 @@ def generate_hospital(
     visits, details, ids, _ = build_visits(stays, people.person_id)
     done("visits")
     extra = _cohort_rows(stays, ids, steps, invitations)
+    # its own stream: planting the delays changes no other draw
+    timed = plan_pathway_delays(stays.ed, rngs[10])
     tables: dict[str, pa.Table] = {
         "visit_occurrence": visits,
         "visit_detail": details,
         "condition_occurrence": conditions(people, stays, ids, rngs[5], extra["condition"]),
-        "procedure_occurrence": procedures(people, stays, ids, extra["procedure"], rngs[6]),
+        "procedure_occurrence": procedures(people, stays, ids, extra["procedure"], rngs[6], timed),
         "observation": observations(people, stays, ids, extra["observation"]),
         "death": deaths(people, stays),
     }
     done("diagnoses")
-    tables["drug_exposure"] = drugs(people, stays, ids, end, rngs[7], extra["drug"])
+    tables["drug_exposure"] = drugs(people, stays, ids, end, rngs[7], extra["drug"], timed)
     done("drugs")
     tables["measurement"] = measurements(people, stays, ids, extra["measurement"], rngs[8])
     done("measurements")
@@ -142,6 +145,7 @@ def generate_hospital(
         "person_risk": _person_truth(people),
         "identity": _identity_truth(people),
         "note_phi": note_phi,
+        "pathway_delays": pathway_delay_truth(stays.ed, timed, ids.ed, people.person_id),
         **cohort_truth,
     }
     done("truth")
