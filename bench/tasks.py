@@ -4,7 +4,8 @@ Run: ``.venv/bin/python bench/tasks.py [--patients 100000] [--years 3] [--tasks 
 The synthetic hospital is generated once into ``bench/out/tasks/`` (kept between runs). Each
 task runs in its own process, so the peak RSS (``resource.getrusage``, DuckDB included: it
 runs in-process) is that task's alone. Prints rows, positives, features, stored values, wall
-time of labels and of features, and peak memory. Goal: <= 30 s and <= 4 GB per task on the
+time of labels and of features, CPU time of both (all threads; less sensitive to other
+jobs on the machine than wall time), peak memory and the load average after the task. Goal: <= 30 s and <= 4 GB per task on the
 2-core development machine. Figures depend on the machine's load (it is shared).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -27,15 +29,15 @@ from hopia.features import FeatureSpec, tabularize
 wh = open_warehouse(sys.argv[1], read_only=True)
 if sys.argv[3]:
     wh.con.raw_sql(f"SET memory_limit = '{sys.argv[3]}'")
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 labels = build_labels(wh, load_task(sys.argv[2]))
 frame = labels.labels.to_pyarrow()
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 matrix = tabularize(wh, labels, FeatureSpec())
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 print(json.dumps({"rows": frame.num_rows, "positives": int(sum(frame.column("label").to_pylist())),
                   "features": matrix.shape[1], "stored": int(matrix.X.nnz),
-                  "labels_s": t1 - t0, "features_s": t2 - t1,
+                  "labels_s": t1 - t0, "features_s": t2 - t1, "cpu_s": c2 - c0,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -65,7 +67,7 @@ def main() -> None:
             f"synthetic hospital: {args.patients:,} patients, {args.years:g} year(s), generated in {time.perf_counter() - start:.1f} s"
         )
     print(f"warehouse: {path}")
-    header = f"{'task':<22}{'rows':>10}{'pos':>8}{'features':>10}{'stored':>12}{'labels s':>10}{'features s':>12}{'total s':>9}{'peak MB':>9}"
+    header = f"{'task':<22}{'rows':>10}{'pos':>8}{'features':>10}{'stored':>12}{'labels s':>10}{'features s':>12}{'total s':>9}{'cpu s':>7}{'peak MB':>9}{'load':>6}"
     print(header)
     for name in args.tasks or list_tasks():
         done = subprocess.run(
@@ -82,7 +84,8 @@ def main() -> None:
         total = r["labels_s"] + r["features_s"]
         print(
             f"{name:<22}{r['rows']:>10,}{r['positives']:>8,}{r['features']:>10,}{r['stored']:>12,}"
-            f"{r['labels_s']:>10.1f}{r['features_s']:>12.1f}{total:>9.1f}{r['peak_rss_mb']:>9.0f}"
+            f"{r['labels_s']:>10.1f}{r['features_s']:>12.1f}{total:>9.1f}{r['cpu_s']:>7.1f}"
+            f"{r['peak_rss_mb']:>9.0f}{os.getloadavg()[0]:>6.1f}"
         )
 
 

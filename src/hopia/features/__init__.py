@@ -20,18 +20,22 @@ from hopia._lazy import lazy_exports
 if TYPE_CHECKING:
     from hopia.features._matrix import FeatureMatrix
     from hopia.features._spec import FeatureSpec, load_feature_spec
-    from hopia.features._tabularize import tabularize
+    from hopia.features._tabularize import FeaturePlan, compile_features, tabularize
 
 _EXPORTS = {
     "FeatureMatrix": "hopia.features._matrix",
+    "FeaturePlan": "hopia.features._tabularize",
     "FeatureSpec": "hopia.features._spec",
+    "compile_features": "hopia.features._tabularize",
     "load_feature_spec": "hopia.features._spec",
     "tabularize": "hopia.features._tabularize",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
     "FeatureMatrix",
+    "FeaturePlan",
     "FeatureSpec",
+    "compile_features",
     "load_feature_spec",
     "tabularize",
 ]

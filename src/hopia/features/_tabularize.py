@@ -7,6 +7,13 @@ counts per window, mean/min/max/slope of values per window, hours since the last
 the last value (ties in time: the larger value). Only the aggregates leave the engine;
 ``_assemble.py`` turns them into a CSR matrix with NumPy, never looping over patients.
 
+Both ways in go through the same two steps — build the Ibis queries over a table of label
+keys (``_feature_queries``), then run them and assemble the matrix (``_matrix``):
+``tabularize`` builds them for its label rows and runs them at once; ``compile_features``
+builds them once over a placeholder keys table and compiles them to SQL, and its
+:class:`FeaturePlan` runs that SQL for any keys (how the service scores one person without
+paying for building and compiling the queries at every request).
+
 Worked example (``tests/features``): heart rate 80 at 06:00 and 90 at 07:00, index at 08:00,
 window 24h → ``LOINC/8867-4|last|24h = 90``, ``|mean|24h = 85``, ``|slope|24h = 10`` (per hour),
 ``|count|24h = 2``, ``|hours_since_last|all = 1``.
@@ -14,6 +21,8 @@ window 24h → ``LOINC/8867-4|last|24h = 90``, ``|mean|24h = 85``, ``|slope|24h 
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -42,6 +51,17 @@ if TYPE_CHECKING:
 
     from hopia.tasks import LabelSet
     from hopia.warehouse import Warehouse
+
+KEY_SCHEMA = {
+    "person_id": "int64",
+    "visit_occurrence_id": "int64",
+    "index_time": "timestamp",
+    "row": "int64",
+}
+"""The label keys as the feature queries see them (``row``: the matrix row)."""
+
+KEYS_TABLE = "hopia_feature_keys"
+"""Name under which a :class:`FeaturePlan` lends its label keys to the compiled SQL."""
 
 
 def tabularize(
@@ -82,23 +102,174 @@ def tabularize(
     rows, exclude = _label_rows(labels)
     exclude = [*spec.exclude_codes, *exclude]
     key_frame = _key_frame(rows)
-    keys = ibis.memtable(
-        key_frame.assign(row=np.arange(len(key_frame), dtype=np.int64)),
-        schema={
-            "person_id": "int64",
-            "visit_occurrence_id": "int64",
-            "index_time": "timestamp",
-            "row": "int64",
-        },
-    )
+    keys = ibis.memtable(_numbered(key_frame), schema=KEY_SCHEMA)
     slots = _slots(spec)
-    min_persons = None if feature_names is not None else spec.min_persons
-    aggregates = _code_aggregates(
-        wh, keys, spec, slots, exclude, _wanted_codes(feature_names), min_persons
+    events = _feature_events(wh, spec, exclude)
+    wanted = _wanted_codes(feature_names)
+    if wanted is None and spec.min_persons > 1:
+        # a short query of its own: the main one then reads only the codes kept
+        found = common_codes(events, keys, spec.min_persons).to_pyarrow()
+        wanted = sorted(found.column(0).to_pylist())
+    aggregates, statics = _feature_queries(wh, events, keys, spec, slots, wanted)
+    return _matrix(
+        aggregates.to_pyarrow() if aggregates is not None else None,
+        statics.to_pyarrow() if statics is not None else None,
+        key_frame,
+        slots,
+        spec,
+        feature_names,
     )
-    statics = _static_features(wh, keys, spec)
-    X, names = assemble(aggregates, slots, statics, len(key_frame), feature_names, spec.dtype)
-    return FeatureMatrix(X=X, feature_names=names, keys=key_frame)
+
+
+def compile_features(
+    wh: Warehouse,
+    spec: FeatureSpec,
+    feature_names: list[str],
+    exclude_codes: list[str] | tuple[str, ...] = (),
+) -> FeaturePlan:
+    """Build and compile once the queries of :func:`tabularize` for a fixed list of columns.
+
+    Building and compiling the Ibis expressions of the feature queries takes far longer than
+    running them for a few label rows, so a service compiles them once per (warehouse
+    version, feature spec, feature names, excluded codes) and runs the SQL for each request
+    with its label keys as a table of its own. The queries are those of :func:`tabularize`
+    (same builders, same assembly), so a plan's matrix is ``tabularize``'s matrix.
+
+    Parameters
+    ----------
+    wh
+        The warehouse; only its tables' names and columns matter (a new warehouse with the
+        same schema can run the plan, but keep one plan per warehouse version).
+    spec
+        The feature spec the model was trained with.
+    feature_names
+        The model's columns, in order.
+    exclude_codes
+        Codes kept out of the features besides ``spec.exclude_codes`` (a task's outcome
+        codes, :meth:`~hopia.tasks.TaskSpec.outcome_codes`).
+
+    Returns
+    -------
+    FeaturePlan
+        Compiled SQL on DuckDB; other engines keep the plain :func:`tabularize` path.
+
+    Examples
+    --------
+    >>> plan = compile_features(wh, spec, model.feature_names, task.outcome_codes())  # doctest: +SKIP
+    >>> plan.run(wh, pd.DataFrame({"person_id": [7], "visit_occurrence_id": [70],
+    ...     "index_time": [pd.Timestamp("2024-01-02 08:00")]})).shape  # doctest: +SKIP
+    (1, 412)
+    """
+    exclude = [*spec.exclude_codes, *exclude_codes]
+    names = list(feature_names)
+    slots = _slots(spec)
+    plan = FeaturePlan(spec=spec, feature_names=names, exclude=exclude, slots=slots)
+    if wh.engine != "duckdb":
+        return plan
+    import ibis.expr.operations as ops
+
+    keys = ibis.table(KEY_SCHEMA, name=KEYS_TABLE)
+    events = _feature_events(wh, spec, exclude)
+    queries = _feature_queries(wh, events, keys, spec, slots, _wanted_codes(names))
+    compiled: list[tuple[str, Any] | None] = []
+    for query in queries:
+        if query is None:
+            compiled.append(None)
+            continue
+        if query.op().find(ops.InMemoryTable):  # data held by the Python client: not in SQL
+            return plan
+        compiled.append((str(wh.con.compile(query)), query.schema()))
+    plan._aggregates_sql, plan._statics_sql = compiled
+    plan.compiled = True
+    return plan
+
+
+@dataclass
+class FeaturePlan:
+    """The feature queries of a model, compiled once, run for any label keys.
+
+    Made by :func:`compile_features`. ``run`` gives exactly what ``tabularize(wh, keys,
+    spec, feature_names=…)`` gives with the same excluded codes. A plan holds no connection:
+    one plan serves every connection (and thread) of the same warehouse version, each run
+    using its own DuckDB cursor.
+
+    Attributes
+    ----------
+    spec, feature_names, exclude
+        What the plan computes (``exclude``: every code kept out of the features).
+    compiled
+        Whether runs execute compiled SQL (DuckDB) or go through :func:`tabularize`.
+    """
+
+    spec: FeatureSpec
+    feature_names: list[str]
+    exclude: list[str]
+    slots: list[tuple[str, str]]
+    compiled: bool = False
+    _aggregates_sql: tuple[str, Any] | None = field(default=None, repr=False)
+    _statics_sql: tuple[str, Any] | None = field(default=None, repr=False)
+
+    def run(self, wh: Warehouse, keys: pd.DataFrame) -> FeatureMatrix:
+        """The feature matrix of label keys (``person_id, visit_occurrence_id, index_time``).
+
+        Rows are the distinct keys ordered by person, stay and index time, as in
+        :func:`tabularize`; columns are :attr:`feature_names`.
+        """
+        missing = [c for c in KEY_COLUMNS if c not in keys.columns]
+        if missing:
+            from hopia.errors import InputError
+
+            raise InputError("labels", f"missing column(s) {missing}; expected {KEY_COLUMNS}")
+        if not self.compiled or wh.engine != "duckdb":
+            return _tabularize_keys(wh, keys, self.spec, self.exclude, self.feature_names)
+        key_frame = _ordered_keys(keys.drop_duplicates(KEY_COLUMNS))
+        results = _run_compiled(wh, _key_arrow(key_frame), self._aggregates_sql, self._statics_sql)
+        return _matrix(*results, key_frame, self.slots, self.spec, self.feature_names)
+
+
+def _tabularize_keys(
+    wh: Warehouse,
+    keys: pd.DataFrame,
+    spec: FeatureSpec,
+    exclude: list[str],
+    feature_names: list[str],
+) -> FeatureMatrix:
+    """``tabularize`` of label keys with these excluded codes (the plain path of a plan)."""
+    plain = spec.model_copy(update={"exclude_codes": list(exclude)})
+    return tabularize(wh, keys[KEY_COLUMNS], plain, feature_names=feature_names)
+
+
+def _key_arrow(key_frame: pd.DataFrame) -> pa.Table:
+    import pyarrow as pa
+
+    schema = ibis.schema(KEY_SCHEMA).to_pyarrow()
+    return pa.Table.from_pandas(_numbered(key_frame), schema=schema, preserve_index=False)
+
+
+_CURSOR_LOCK = threading.Lock()
+
+
+def _run_compiled(
+    wh: Warehouse, keys: pa.Table, *queries: tuple[str, Any] | None
+) -> list[pa.Table | None]:
+    """Run compiled queries on a cursor of their own, with ``keys`` as :data:`KEYS_TABLE`."""
+    from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+    with _CURSOR_LOCK:  # making a cursor touches the shared connection
+        cursor = wh.con.con.cursor()
+    try:
+        cursor.register(KEYS_TABLE, keys)
+        out: list[pa.Table | None] = []
+        for query in queries:
+            if query is None:
+                out.append(None)
+                continue
+            sql, schema = query
+            table = cursor.sql(sql).to_arrow_table()
+            out.append(DuckDBPyArrowData.convert_table(table, schema))
+        return out
+    finally:
+        cursor.close()
 
 
 def _label_rows(labels: Any) -> tuple[ir.Table, list[str]]:
@@ -125,11 +296,21 @@ def _label_rows(labels: Any) -> tuple[ir.Table, list[str]]:
 
 def _key_frame(rows: ir.Table) -> pd.DataFrame:
     """Distinct label keys ordered by person, stay, index time: matrix row ``i`` is line ``i``."""
-    frame = rows.distinct().to_pandas()
+    return _ordered_keys(rows.distinct().to_pandas())
+
+
+def _ordered_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Label keys (already distinct) with the key types, sorted by person, stay, index time."""
+    frame = frame[KEY_COLUMNS].copy()
     frame["visit_occurrence_id"] = frame["visit_occurrence_id"].astype("Int64")
     frame["index_time"] = frame["index_time"].astype("datetime64[us]")
     frame = frame.sort_values(KEY_COLUMNS, na_position="last", kind="stable")
     return frame.reset_index(drop=True)[KEY_COLUMNS]
+
+
+def _numbered(key_frame: pd.DataFrame) -> pd.DataFrame:
+    """The keys with their matrix row number (column ``row``)."""
+    return key_frame.assign(row=np.arange(len(key_frame), dtype=np.int64))
 
 
 def _slots(spec: FeatureSpec) -> list[tuple[str, str]]:
@@ -154,49 +335,65 @@ def _wanted_codes(feature_names: list[str] | None) -> list[str] | None:
     return sorted({name.rsplit("|", 2)[0] for name in feature_names if name.count("|") >= 2})
 
 
-def _code_aggregates(
-    wh: Warehouse,
-    keys: ir.Table,
-    spec: FeatureSpec,
-    slots: list[tuple[str, str]],
-    exclude: list[str],
-    wanted: list[str] | None,
-    min_persons: int | None,
-) -> pa.Table:
-    """``row, code, s0, s1, …``: one column per slot, null where the slot has no value."""
+def _feature_events(wh: Warehouse, spec: FeatureSpec, exclude: list[str]) -> ir.Table:
+    """The events the spec's domains cover, without the excluded codes."""
     events = wh.events()
     domains = sorted(set(spec.count_domains) | set(spec.value_domains))
     events = events.filter(events.domain.isin(domains))
     if exclude:
         events = events.filter(~code_matches(events.code, exclude))
-    if wanted is None and min_persons is not None and min_persons > 1:
-        # a short query of its own: the main one then reads only the codes kept
-        wanted = sorted(common_codes(events, keys, min_persons).to_pyarrow().column(0).to_pylist())
-    if wanted is not None:
-        if not wanted:
-            return _empty_aggregates(slots)
-        events = events.filter(events.code.isin(wanted))
-    events = events.select(
-        "person_id", "time", "code", "value", "domain", "visit_occurrence_id", "date_only"
-    )
-    return window_aggregates(events, keys, spec, slots).to_pyarrow()
+    return events
 
 
-def _empty_aggregates(slots: list[tuple[str, str]]) -> pa.Table:
+def _feature_queries(
+    wh: Warehouse,
+    events: ir.Table,
+    keys: ir.Table,
+    spec: FeatureSpec,
+    slots: list[tuple[str, str]],
+    wanted: list[str] | None,
+) -> tuple[ir.Table | None, ir.Table | None]:
+    """The two queries of a feature matrix over the label ``keys`` (``row, person_id,
+    visit_occurrence_id, index_time``): the code aggregates ``row, code, s0, s1, …`` (``None``
+    when no code is wanted) and the static features (``None`` when the spec has none)."""
+    aggregates = None
+    if wanted is None or wanted:
+        if wanted is not None:
+            events = events.filter(events.code.isin(wanted))
+        events = events.select(
+            "person_id", "time", "code", "value", "domain", "visit_occurrence_id", "date_only"
+        )
+        aggregates = window_aggregates(events, keys, spec, slots)
+    statics = _static_query(wh, keys, spec) if spec.static else None
+    return aggregates, statics
+
+
+def _matrix(
+    aggregates: pa.Table | None,
+    statics: pa.Table | None,
+    key_frame: pd.DataFrame,
+    slots: list[tuple[str, str]],
+    spec: FeatureSpec,
+    feature_names: list[str] | None,
+) -> FeatureMatrix:
+    """The feature matrix from the results of :func:`_feature_queries`."""
+    import pandas as pd
     import pyarrow as pa
 
-    fields = [("row", pa.int64()), ("code", pa.string())] + [
-        (f"s{i}", pa.float64()) for i in range(len(slots))
-    ]
-    return pa.schema(fields).empty_table()
+    if aggregates is None:
+        fields = [("row", pa.int64()), ("code", pa.string())]
+        fields += [(f"s{i}", pa.float64()) for i in range(len(slots))]
+        aggregates = pa.schema(fields).empty_table()
+    if statics is None:
+        static_frame = pd.DataFrame({"row": np.array([], dtype=np.int64)})
+    else:
+        static_frame = statics.to_pandas()
+    X, names = assemble(aggregates, slots, static_frame, len(key_frame), feature_names, spec.dtype)
+    return FeatureMatrix(X=X, feature_names=names, keys=key_frame)
 
 
-def _static_features(wh: Warehouse, keys: ir.Table, spec: FeatureSpec) -> pd.DataFrame:
+def _static_query(wh: Warehouse, keys: ir.Table, spec: FeatureSpec) -> ir.Table:
     """``row, age, sex, hours_since_admission, unit`` (only the columns the spec asks for)."""
-    import pandas as pd
-
-    if not spec.static:
-        return pd.DataFrame({"row": np.array([], dtype=np.int64)})
     table = keys.select("row", "person_id", "visit_occurrence_id", "index_time")
     wanted = ["row"]
     if "age" in spec.static or "sex" in spec.static:
@@ -221,4 +418,4 @@ def _static_features(wh: Warehouse, keys: ir.Table, spec: FeatureSpec) -> pd.Dat
         current = current.select(unit_row="row", unit="unit")
         table = table.left_join(current, table.row == current.unit_row).drop("unit_row")
         wanted.append("unit")
-    return table.select(*wanted).to_pandas()
+    return table.select(*wanted)

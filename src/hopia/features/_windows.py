@@ -1,15 +1,15 @@
-"""Windowed aggregates per (label row, code), computed in the engine in three grouped steps.
+"""Windowed aggregates per (label row, code): one grouping in the engine, windows in NumPy.
 
 The naive plan — one row per (label row, event) and one filtered aggregate per (aggregate,
-window) — evaluates every slot on every joined row. Here each joined row is first put in
-the *age bucket* between two consecutive windows (``[0, 24h)``, ``[24h, 7d)``, ``[7d, 365d)``,
+window) — evaluates every slot on every joined row. Here each joined row is put in the
+*age bucket* between two consecutive windows (``[0, 24h)``, ``[24h, 7d)``, ``[7d, 365d)``,
 ``[365d, ∞)`` for the default spec) and summarised once per bucket with a few plain
-aggregates (counts, sum, min, max, mean time and within-bucket co-moments); every window
-is then a union of buckets, so the slots come from a second, small grouping over at most
-one line per bucket. The least-squares slope of a window combines its buckets' co-moments
-exactly (the parallel form of the covariance); the ``last`` value is looked up at the
-latest valued time with an equi-join, so ties in time (the larger value wins) are resolved
-in the engine the same way on every backend.
+aggregates (counts, sum, min, max, mean time, within-bucket co-moments, and the largest
+``(time, value)`` pair, whose value is the ``last`` one: ties in time go to the larger
+value on every backend). Every window is a union of buckets: ``_assemble.py`` combines the
+bucket lines into slots with NumPy; ``by_bucket=False`` does it in the engine with a second
+grouping (the reference form, kept for tests). The least-squares slope of a window combines
+its buckets' co-moments exactly (the parallel form of the covariance).
 
 Worked example (``tests/features``): heart rate 100 at −48 h, 80 at −2 h and 90 at −1 h.
 Bucket ``[0, 24h)`` holds x = −2, −1 (n 2, mean x −1.5, mean y 85, co-moment 5, x moment
@@ -45,27 +45,21 @@ def common_codes(events: ir.Table, keys: ir.Table, min_persons: int) -> ir.Table
     """``code``: the codes that at least ``min_persons`` persons of ``keys`` have before one of
     their index times (the current stay's own visit event does not count).
 
-    Only the first visible time of each (person, code) is compared with the person's last
-    index time; visit events, which the own-stay rule concerns, are checked row by row
-    (a person has a handful of them).
+    One pass over the events: the first visible time of each (person, code) — of each
+    (person, code, stay) for visit events, which the own-stay rule concerns — is compared
+    with the person's index times (a person has a handful of them). Reading the events once
+    keeps the engine from materialising the whole events view for two readers.
     """
-    last_index = keys.group_by(last_person="person_id").aggregate(last_time=keys.index_time.max())
-    other = events.filter(events.domain != "visit")
-    first = other.group_by("person_id", "code").aggregate(
-        first_time=visible_from(other.time, other.date_only).min()
+    stay = ibis.ifelse(events.domain == "visit", events.visit_occurrence_id, ibis.null(dt.int64))
+    first = events.group_by("person_id", "code", stay=stay).aggregate(
+        first_time=visible_from(events.time, events.date_only).min()
     )
-    first = first.inner_join(last_index, first.person_id == last_index.last_person)
-    seen = first.filter(first.first_time <= first.last_time).select("person_id", "code")
-    visits = events.filter(events.domain == "visit")
-    k = keys.select(
-        visit_person="person_id", key_visit="visit_occurrence_id", key_time="index_time"
+    k = keys.select(key_person="person_id", key_visit="visit_occurrence_id", key_time="index_time")
+    pairs = first.inner_join(k, first.person_id == k.key_person)
+    pairs = pairs.filter(
+        (pairs.first_time <= pairs.key_time) & (pairs.stay != pairs.key_visit).fill_null(True)
     )
-    visit_rows = k.inner_join(visits, k.visit_person == visits.person_id)
-    visit_rows = visit_rows.filter(
-        seen_at(visit_rows.time, visit_rows.date_only, visit_rows.key_time)
-        & (visit_rows.visit_occurrence_id != visit_rows.key_visit).fill_null(True)
-    ).select("person_id", "code")
-    pairs = seen.union(visit_rows, distinct=True)
+    pairs = pairs.select("person_id", "code").distinct()
     counts = pairs.group_by("code").aggregate(persons=pairs.count())
     return counts.filter(counts.persons >= min_persons).select("code")
 
@@ -75,18 +69,67 @@ def window_aggregates(
     keys: ir.Table,
     spec: FeatureSpec,
     slots: list[tuple[str, str]],
+    *,
+    by_bucket: bool = True,
 ) -> ir.Table:
-    """``row, code, s0, s1, …``: one column per slot of ``slots``, null where it has no value.
+    """The engine's part of the code features of every label row.
 
     ``events`` are the events to use (codes already chosen); ``keys`` has ``row, person_id,
     visit_occurrence_id, index_time``.
+
+    With ``by_bucket`` (the default): ``row, code, bucket`` and the plain aggregates of the
+    events of that age bucket (:data:`BUCKET_COLUMNS`); :func:`~hopia.features._assemble.assemble`
+    combines a row's buckets into the windows' slots with NumPy (a few array operations
+    instead of a second, wide grouping in the engine). Otherwise ``row, code, s0, s1, …``:
+    one column per slot of ``slots`` (null where it has no value), combined in the engine.
+    Both give the same matrix.
     """
     windows = spec.window_seconds()
     finite = sorted({s for s in windows.values() if s is not None})
+    per_bucket = _bucket_aggregates(events, keys, spec, finite)
+    if by_bucket:
+        return per_bucket.select(
+            "row", "code", "bucket", *BUCKET_COLUMNS[:-1], last_value=per_bucket.latest["value"]
+        )
+    metrics, slopes = _slot_metrics(per_bucket, slots, windows, finite)
+    grouped = per_bucket.group_by("row", "code").aggregate(**metrics)
+    if slopes:
+        grouped = grouped.mutate(**_slopes(grouped, slots, windows, finite))
+    if any(agg == "last" for agg, _ in slots):
+        grouped = _with_last(grouped, events, keys, slots, windows, list(spec.value_domains))
+    return grouped.select("row", "code", *(f"s{i}" for i in range(len(slots))))
+
+
+BUCKET_COLUMNS = (
+    "n_count",
+    "n_value",
+    "sum_value",
+    "min_value",
+    "max_value",
+    "mean_hours",
+    "co_moment",
+    "hours_moment",
+    "min_age",
+    "last_value",
+)
+"""Per (row, code, age bucket): events counted, values, their sum, min and max, mean time
+(hours, negative), co-moment of time and value and moment of time (population moments times
+the number of values), age of the latest event (seconds), and the last value (the largest
+value at the bucket's latest valued time)."""
+
+
+def _bucket_aggregates(
+    events: ir.Table, keys: ir.Table, spec: FeatureSpec, finite: list[int]
+) -> ir.Table:
+    """``row, code, bucket`` and the plain aggregates of the events seen in that age bucket,
+    plus ``last_time`` (the latest valued time) and ``latest``: the largest ``(time, value)``
+    pair, i.e. the largest value at the latest valued time — the ``last`` value, found
+    without a second pass over the events."""
     k = keys.select(
         "row", key_person="person_id", key_visit="visit_occurrence_id", key_time="index_time"
     )
-    joined = k.inner_join(events, k.key_person == events.person_id)
+    # the inequality (implied by the leakage rule) drops later events inside the join
+    joined = k.inner_join(events, (k.key_person == events.person_id) & (events.time <= k.key_time))
     own_visit = (
         (joined.domain == "visit") & (joined.visit_occurrence_id == joined.key_visit)
     ).fill_null(False)
@@ -112,7 +155,7 @@ def window_aggregates(
     )
     has_value = joined.value.notnull()
     # counts as doubles: sums of integers become 128-bit in DuckDB, which is slow to add up
-    per_bucket = joined.group_by("row", "code", "bucket").aggregate(
+    return joined.group_by("row", "code", "bucket").aggregate(
         n_count=joined.counted.sum(),
         n_value=joined.value.count().cast(dt.float64),
         sum_value=joined.value.sum(),
@@ -123,14 +166,8 @@ def window_aggregates(
         hours_moment=joined.hours.var(how="pop") * joined.value.count(),
         min_age=joined.age.min(),
         last_time=joined.time.max(where=has_value),
+        latest=ibis.struct({"time": joined.time, "value": joined.value}).max(where=has_value),
     )
-    metrics, slopes = _slot_metrics(per_bucket, slots, windows, finite)
-    grouped = per_bucket.group_by("row", "code").aggregate(**metrics)
-    if slopes:
-        grouped = grouped.mutate(**_slopes(grouped, slots, windows, finite))
-    if any(agg == "last" for agg, _ in slots):
-        grouped = _with_last(grouped, events, keys, slots, windows, list(spec.value_domains))
-    return grouped.select("row", "code", *(f"s{i}" for i in range(len(slots))))
 
 
 def _slot_metrics(
