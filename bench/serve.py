@@ -14,6 +14,7 @@ the script trains and registers under ``bench/out/serve/models`` (once) with
     python bench/serve.py                      # predictions, 100 req/s for 20 s
     python bench/serve.py --rates 10 50 100 --duration 15
     python bench/serve.py --endpoint timeline
+    python bench/serve.py --at-time            # predictions at a given time (no precomputed row)
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out" / "serve"
@@ -68,21 +71,29 @@ TASK = "long_stay_7d"
 
 
 def pick_requests(
-    url: str, endpoint: str, count: int, seed: int
+    url: str, endpoint: str, count: int, seed: int, at_time: bool = False
 ) -> list[tuple[str, str, dict | None]]:
-    """Single-patient requests: persons of the task's population, or any person."""
+    """Single-patient requests: persons of the task's population, or any person.
+
+    With ``at_time``, each prediction names a time: one of the person's index times plus
+    0–24 h (a row the service has not precomputed, so its features are computed then).
+    """
     from hopia.tasks import build_labels, load_task
     from hopia.warehouse import open_warehouse
 
     rng = random.Random(seed)
     wh = open_warehouse(url, read_only=True)
     if endpoint == "predict":
-        labels = build_labels(wh, load_task(TASK)).labels.select("person_id").distinct().to_pandas()
-        persons = labels["person_id"].tolist()
-        requests = [
-            ("POST", f"/api/v1/tasks/{TASK}/predict", {"person_id": int(rng.choice(persons))})
-            for _ in range(count)
-        ]
+        labels = build_labels(wh, load_task(TASK)).labels
+        rows = labels.select("person_id", "index_time").to_pandas().to_dict("records")
+        requests = []
+        for _ in range(count):
+            row = rng.choice(rows)
+            body: dict = {"person_id": int(row["person_id"])}
+            if at_time:
+                time = row["index_time"] + timedelta(minutes=rng.randrange(1, 24 * 60))
+                body["index_time"] = time.isoformat()
+            requests.append(("POST", f"/api/v1/tasks/{TASK}/predict", body))
     else:
         persons = wh.table("person").select("person_id").to_pandas()["person_id"].tolist()
         requests = [
@@ -172,6 +183,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per rate")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured per rate")
     parser.add_argument("--endpoint", choices=["predict", "timeline"], default="predict")
+    parser.add_argument("--workers", type=int, default=1, help="hopia serve --workers")
+    parser.add_argument(
+        "--at-time",
+        action="store_true",
+        help="predictions at a given time (features computed per request, not precomputed)",
+    )
     parser.add_argument(
         "--serve-only", nargs=3, metavar=("WAREHOUSE", "APP_DB", "PORT"), help=argparse.SUPPRESS
     )
@@ -184,7 +201,8 @@ def main() -> None:
     if args.endpoint == "predict":
         ensure_model(url)
     command = [sys.executable, "-m", "hopia.cli", "serve", "--host", "127.0.0.1", "--port",
-               str(port), "--warehouse", url, "--app-db", app_db, "--no-secure-cookies"]  # fmt: skip
+               str(port), "--warehouse", url, "--app-db", app_db, "--no-secure-cookies",
+               "--workers", str(args.workers)]  # fmt: skip
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -201,6 +219,21 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
+        # First requests: each worker builds the task's labels, compiles the feature queries
+        # and computes its latest rows once per warehouse version (not measured).
+        warm = pick_requests(url, args.endpoint, 4 * args.workers, args.seed, args.at_time)
+        started = time.perf_counter()
+
+        def send(request: tuple) -> int:  # one connection each: they reach every worker
+            method, path, body = request
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.request(
+                method, f"{base}{path}", json=body, headers=headers, timeout=600
+            ).status_code
+
+        with ThreadPoolExecutor(len(warm)) as pool:
+            statuses = sorted(set(pool.map(send, warm)))
+        print(f"first requests: {statuses} after {time.perf_counter() - started:.1f} s")
         print(
             f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine: figures measured under load)"
         )
@@ -211,7 +244,7 @@ def main() -> None:
         for rate in args.rates:
             warmup = int(rate * args.warmup)
             count = warmup + int(rate * args.duration)
-            requests = pick_requests(url, args.endpoint, count, args.seed)
+            requests = pick_requests(url, args.endpoint, count, args.seed, args.at_time)
             queue: mp.Queue = context.Queue()
             driver = context.Process(
                 target=_driver_process, args=(base, token, rate, requests, warmup, queue)

@@ -174,6 +174,35 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
 
+CONFIG_ENV = "HOPIA_SERVE_CONFIG"
+"""Environment variable through which ``hopia serve --workers N`` hands its configuration
+to the worker processes."""
+
+
+def config_to_environment(config: ServeConfig) -> str:
+    """The settings of a service as JSON, for :func:`app_from_environment` in a worker."""
+    return json.dumps(
+        {
+            "warehouse_url": config.warehouse_url,
+            "app_db_url": config.app_db_url,
+            "models_dir": str(config.models_dir),
+            "min_cell": config.min_cell,
+            "secure_cookies": config.secure_cookies,
+            "max_body_bytes": config.max_body_bytes,
+            "key": config.key.hex(),
+        }
+    )
+
+
+def app_from_environment() -> FastAPI:
+    """The service of a worker process started by ``hopia serve --workers N``."""
+    import os
+
+    values = json.loads(os.environ[CONFIG_ENV])
+    values["key"] = bytes.fromhex(values["key"])
+    return create_app(ServeConfig(**values))
+
+
 def create_app(config: ServeConfig | None = None) -> FastAPI:
     """Build the hopia service.
 

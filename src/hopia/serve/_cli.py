@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +55,13 @@ def serve_cmd(
         str | None, typer.Option("--warehouse", "-w", help="Warehouse URL.")
     ] = None,
     app_db: AppDbOption = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes (one per core; each keeps its own compiled queries and caches).",
+        ),
+    ] = 1,
 ) -> None:
     """Start the scoring API and the web pages (uvicorn)."""
     import logging
@@ -76,7 +84,22 @@ def serve_cmd(
         f"hopia serving on http://{shown}:{port}/ (API: /api/v1, OpenAPI: /api/v1/openapi.json)"
     )
     # uvicorn's access log would print raw paths and query strings; hopia logs route templates.
-    uvicorn.run(create_app(config), host=host, port=port, access_log=False, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(config), host=host, port=port, access_log=False, log_level="info")
+        return
+    from hopia.serve._app import CONFIG_ENV, config_to_environment
+
+    # The workers rebuild the same configuration (CSRF key included) from the environment.
+    os.environ[CONFIG_ENV] = config_to_environment(config)
+    uvicorn.run(
+        "hopia.serve._app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+    )
 
 
 @user_app.command("add")

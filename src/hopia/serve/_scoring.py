@@ -27,7 +27,7 @@ import numpy as np
 
 from hopia.errors import InputError
 from hopia.serve._factors import describe_feature
-from hopia.serve._features import person_label_set, serving_features
+from hopia.serve._features import person_features
 from hopia.serve._timeline import concept_names
 from hopia.serve.schemas import Factor, Prediction
 
@@ -138,8 +138,8 @@ def top_factors(
 ) -> list[tuple[int, float]]:
     """The ``k`` features with the largest absolute contribution (ties: feature order)."""
     values = np.asarray(contributions, dtype=float)
-    order = sorted(range(len(values)), key=lambda j: (-abs(values[j]), j))
-    return [(j, float(values[j])) for j in order[:k] if values[j] != 0]
+    order = np.lexsort((np.arange(len(values)), -np.abs(values)))[:k]
+    return [(int(j), float(values[j])) for j in order if values[j] != 0]
 
 
 def _present_value(X: sp.csr_matrix, j: int) -> float | None:
@@ -165,8 +165,15 @@ def predict_person(
     NotApplicable
         The person is not in the task's population (at or before ``index_time``).
     """
-    labels = person_label_set(wh, model.task_spec, person_id, index_time, cache)
-    features = serving_features(wh, labels, model.feature_spec, model.feature_names)
+    features = person_features(
+        wh,
+        model.task_spec,
+        model.feature_spec,
+        model.feature_names,
+        person_id,
+        index_time,
+        cache,
+    )
     risk = float(np.clip(model.risk(features.X)[0], 0.0, 1.0))
     contributions = np.asarray(model.contributions(features.X))[0]
     top = top_factors(contributions, model.feature_names)

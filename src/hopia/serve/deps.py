@@ -31,8 +31,8 @@ from hopia.serve.db import PATIENT_ROLES, User
 from hopia.warehouse import Warehouse
 
 
-def get_state(request: Request) -> ServeState:
-    """The service's shared state."""
+async def get_state(request: Request) -> ServeState:
+    """The service's shared state (``async``: no thread hop for a lookup)."""
     return request.app.state.hopia
 
 
@@ -135,8 +135,8 @@ def get_patient_reader(request: Request, db: DbSession, user: CurrentUser) -> Us
 PatientReader = Annotated[User, Depends(get_patient_reader)]
 
 
-def get_audit(request: Request, db: DbSession, user: CurrentUser) -> AuditTrail:
-    """An audit trail bound to the current API request."""
+async def get_audit(request: Request, db: DbSession, user: CurrentUser) -> AuditTrail:
+    """An audit trail bound to the current API request (``async``: it only binds values)."""
     return AuditTrail(db, user, client_address(request), "api")
 
 

@@ -63,12 +63,13 @@ def predict(
         return result
     cache = state.warehouses.cache_of(wh)
     try:
-        person_info(wh, body.person_id, cache)
         result = predict_person(wh, model, body.person_id, body.index_time, cache)
-    except UnknownPerson:
-        audit.refused(body.person_id, f"prediction:{task}", "unknown person")
-        raise HTTPException(status_code=404, detail="no person with this identifier") from None
     except NotApplicable:
+        try:  # only now: a person of the population exists
+            person_info(wh, body.person_id, cache)
+        except UnknownPerson:
+            audit.refused(body.person_id, f"prediction:{task}", "unknown person")
+            raise HTTPException(status_code=404, detail="no person with this identifier") from None
         audit.refused(body.person_id, f"prediction:{task}", "not in the task's population")
         raise HTTPException(
             status_code=404, detail="the person is not in this task's population at that time"
