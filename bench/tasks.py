@@ -33,7 +33,7 @@ t0, c0 = time.perf_counter(), time.process_time()
 labels = build_labels(wh, load_task(sys.argv[2]))
 frame = labels.labels.to_pyarrow()
 t1, c1 = time.perf_counter(), time.process_time()
-matrix = tabularize(wh, labels, FeatureSpec())
+matrix = tabularize(wh, labels, FeatureSpec(dtype=sys.argv[5]), block_rows=int(sys.argv[4]) or None)
 t2, c2 = time.perf_counter(), time.process_time()
 print(json.dumps({"rows": frame.num_rows, "positives": int(sum(frame.column("label").to_pylist())),
                   "features": matrix.shape[1], "stored": int(matrix.X.nnz),
@@ -51,6 +51,13 @@ def main() -> None:
     parser.add_argument(
         "--duckdb-memory", default="", help="DuckDB memory_limit, e.g. 6GB (it spills beyond)"
     )
+    parser.add_argument(
+        "--block-rows",
+        type=int,
+        default=0,
+        help="label rows per block of tabularize (default: its own choice)",
+    )
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     args = parser.parse_args()
 
     from hopia.tasks import list_tasks
@@ -71,7 +78,16 @@ def main() -> None:
     print(header)
     for name in args.tasks or list_tasks():
         done = subprocess.run(
-            [sys.executable, "-c", CHILD, url, name, args.duckdb_memory],
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                url,
+                name,
+                args.duckdb_memory,
+                str(args.block_rows),
+                args.dtype,
+            ],
             capture_output=True,
             text=True,
         )

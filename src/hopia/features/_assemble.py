@@ -64,7 +64,7 @@ def assemble(
     if feature_names is None:
         names = static_set + [key_names[k] for k in present_keys]
         static_col = {name: j for j, name in enumerate(static_set)}
-        key_col = np.full(len(key_names), -1, dtype=np.int64)
+        key_col = np.full(len(key_names), -1, dtype=np.int64 if len(names) >= 2**31 else np.int32)
         key_col[present_keys] = np.arange(len(static_set), len(names))
     else:
         names = list(feature_names)
@@ -92,7 +92,7 @@ def assemble(
         code = sp.csr_matrix(
             (
                 code_values.astype(dtype, copy=False),
-                (key_col[code_keys] - len(static_set)).astype(index_type),
+                (key_col[code_keys] - len(static_set)).astype(index_type, copy=False),
                 indptr,
             ),
             shape=(n_rows, len(names) - len(static_set)),
@@ -115,6 +115,58 @@ def assemble(
     )
     X.sort_indices()
     return X, names
+
+
+def stack(
+    blocks: list[tuple[sp.csr_matrix, list[str]]],
+    feature_names: list[str] | None,
+    dtype: str,
+) -> tuple[sp.csr_matrix, list[str]]:
+    """``(X, names)`` of blocks of rows assembled one by one (each with the names of its own
+    stored columns, or all ``feature_names``): the rows one below the other, the columns the
+    union of the blocks' names in name order — the matrix :func:`assemble` gives for all the
+    rows at once. ``blocks`` is emptied as it is copied, so the memory held is about the
+    matrix and one block."""
+    import scipy.sparse as sp
+
+    if feature_names is None:
+        names = sorted(set().union(*(block_names for _, block_names in blocks)), key=_column_order)
+    else:
+        names = list(feature_names)
+    position = {name: j for j, name in enumerate(names)}
+    n_rows = sum(X.shape[0] for X, _ in blocks)
+    nnz = sum(X.nnz for X, _ in blocks)
+    index_type = np.int32 if max(nnz, n_rows, len(names)) < 2**31 - 1 else np.int64
+    data = np.empty(nnz, dtype=dtype)  # pages are touched only as the blocks are copied
+    indices = np.empty(nnz, dtype=index_type)
+    indptr = np.zeros(n_rows + 1, dtype=index_type)
+    row = at = 0
+    ordered = True
+    while blocks:
+        X, block_names = blocks.pop(0)
+        columns = np.array([position[name] for name in block_names], dtype=index_type)
+        ordered &= bool(np.all(columns[1:] > columns[:-1]))
+        data[at : at + X.nnz] = X.data
+        indices[at : at + X.nnz] = columns[X.indices]
+        indptr[row + 1 : row + 1 + X.shape[0]] = X.indptr[1:] + at
+        row, at = row + X.shape[0], at + X.nnz
+        del X
+        _release_freed()
+    out = sp.csr_matrix((data, indices, indptr), shape=(n_rows, len(names)), dtype=dtype)
+    if not ordered:
+        out.sort_indices()
+    return out, names
+
+
+def _release_freed() -> None:
+    """Give freed heap memory back to the system (glibc keeps blocks' arrays of a few tens of
+    MB on its heap, so copying them out would otherwise double the memory held)."""
+    import contextlib
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # not glibc: nothing to do
+        ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
 
 
 def _code_entries(
@@ -228,21 +280,25 @@ def _bucket_entries(
                 continue
             table[rank_of_slot[i]] = data
     cache.clear()
-    groups, ranks, values = [], [], []
+    # rows and keys in 32 bits when they fit: these arrays have one item per stored value
+    row_type = np.int32 if group_row.max(initial=0) < 2**31 - 1 else np.int64
+    key_type = np.int32 if n_codes * n_slots < 2**31 - 1 else np.int64
+    rows, keys, values = [], [], []
     for start in range(0, n_groups, _CHUNK):
         # (row, code) by slot: entries in row, then column order
         part = table[:, start : start + _CHUNK].T.copy()
         group, rank = np.nonzero(~np.isnan(part))
         values.append(part[group, rank])
-        groups.append(group + start)
-        ranks.append(rank)
+        del part
+        group += start
+        rows.append(group_row[group].astype(row_type))
+        keys.append((group_code[group] * n_slots + rank).astype(key_type))
     del table
-    group, rank = np.concatenate(groups), np.concatenate(ranks)
     key_names = [f"{code}|{slots[i][0]}|{slots[i][1]}" for code in sorted_codes for i in slot_rank]
-    return group_row[group], group_code[group] * n_slots + rank, np.concatenate(values), key_names
+    return np.concatenate(rows), np.concatenate(keys), np.concatenate(values), key_names
 
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 
 
 class _FirstValue:

@@ -6,6 +6,9 @@ aggregated per (row, code) in the engine (``_windows.py``: per age bucket, then 
 counts per window, mean/min/max/slope of values per window, hours since the last event, and
 the last value (ties in time: the larger value). Only the aggregates leave the engine;
 ``_assemble.py`` turns them into a CSR matrix with NumPy, never looping over patients.
+The rows are computed in blocks of persons (:func:`person_blocks`), each assembled alone
+and stacked (``_assemble.stack``), so the memory of one block's results is bounded; the codes
+kept (``min_persons``) are chosen once over all rows.
 
 Both ways in go through the same two steps — build the Ibis queries over a table of label
 keys (``_feature_queries``), then run them and assemble the matrix (``_matrix``):
@@ -29,7 +32,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import numpy as np
 
-from hopia.features._assemble import assemble
+from hopia.features._assemble import assemble, stack
 from hopia.features._matrix import KEY_COLUMNS, FeatureMatrix
 from hopia.features._spec import FeatureSpec
 from hopia.features._windows import common_codes, window_aggregates
@@ -70,6 +73,7 @@ def tabularize(
     spec: FeatureSpec | None = None,
     *,
     feature_names: list[str] | None = None,
+    block_rows: int | None = None,
 ) -> FeatureMatrix:
     """Features of every label row, from the events known at its index time.
 
@@ -86,6 +90,12 @@ def tabularize(
     feature_names
         The columns of a model trained earlier: the matrix has exactly these columns in this
         order (``min_persons`` is not applied); this is how a model is served.
+    block_rows
+        Label rows per block (default :data:`BLOCK_ROWS`, fewer for very many rows; a
+        person's rows are never split).
+        The rows are computed a block of persons at a time and the blocks' matrices stacked,
+        which bounds the memory of the engine's results and of their assembly; the codes
+        kept (``min_persons``) are chosen once over all rows. Same matrix for any block size.
 
     Returns
     -------
@@ -98,27 +108,92 @@ def tabularize(
     >>> fm.feature_names[:3]  # doctest: +SKIP
     ['age', 'sex=F', 'sex=M']
     """
+    if block_rows is not None and block_rows < 1:
+        from hopia.errors import InputError
+
+        raise InputError("block_rows", f"expected a positive number of rows, got {block_rows}")
     spec = spec or FeatureSpec()
     rows, exclude = _label_rows(labels)
     exclude = [*spec.exclude_codes, *exclude]
     key_frame = _key_frame(rows)
-    keys = ibis.memtable(_numbered(key_frame), schema=KEY_SCHEMA)
     slots = _slots(spec)
     events = _feature_events(wh, spec, exclude)
     wanted = _wanted_codes(feature_names)
     if wanted is None and spec.min_persons > 1:
-        # a short query of its own: the main one then reads only the codes kept
+        # a short query of its own, over every row: the codes kept are the same in every
+        # block, and the main queries read only them
+        keys = ibis.memtable(_numbered(key_frame), schema=KEY_SCHEMA)
         found = common_codes(events, keys, spec.min_persons).to_pyarrow()
         wanted = sorted(found.column(0).to_pylist())
-    aggregates, statics = _feature_queries(wh, events, keys, spec, slots, wanted)
-    return _matrix(
-        aggregates.to_pyarrow() if aggregates is not None else None,
-        statics.to_pyarrow() if statics is not None else None,
-        key_frame,
-        slots,
-        spec,
-        feature_names,
-    )
+    blocks: list[tuple[Any, list[str]]] = []
+    block_rows = block_rows or _default_block_rows(len(key_frame))
+    bounds = person_blocks(key_frame["person_id"].to_numpy(), block_rows)
+    for start, stop in bounds:
+        block = key_frame.iloc[start:stop].reset_index(drop=True)
+        keys = ibis.memtable(_numbered(block), schema=KEY_SCHEMA)
+        aggregates, statics = _feature_queries(wh, events, keys, spec, slots, wanted)
+        part = _matrix(
+            aggregates.to_pyarrow() if aggregates is not None else None,
+            statics.to_pyarrow() if statics is not None else None,
+            block,
+            slots,
+            spec,
+            feature_names,
+        )
+        if len(bounds) == 1:
+            return FeatureMatrix(X=part.X, feature_names=part.feature_names, keys=key_frame)
+        blocks.append((part.X, part.feature_names))
+        del part, aggregates, statics
+    X, names = stack(blocks, feature_names, spec.dtype)
+    return FeatureMatrix(X=X, feature_names=names, keys=key_frame)
+
+
+BLOCK_ROWS = 50_000
+"""Label rows per block of :func:`tabularize` (a person's rows are never split); blocks
+of ``SMALL_BLOCK_ROWS`` rows once there are more than ``4 × BLOCK_ROWS`` rows."""
+
+SMALL_BLOCK_ROWS = 10_000
+
+
+def _default_block_rows(n_rows: int) -> int:
+    """Rows per block: a block's working memory (engine results, assembly) is about 30 KB a
+    row with the default spec, the finished matrix about 6 KB a row; with many rows the
+    matrix itself takes most of the memory, so the blocks get smaller."""
+    return BLOCK_ROWS if n_rows <= 4 * BLOCK_ROWS else SMALL_BLOCK_ROWS
+
+
+def person_blocks(person_id: np.ndarray, block_rows: int) -> list[tuple[int, int]]:
+    """``[(start, stop), …]``: consecutive slices of rows sorted by person, each of at most
+    ``block_rows`` rows unless one person has more (a person is never split); at least one.
+
+    Examples
+    --------
+    >>> person_blocks(np.array([1, 1, 2, 3, 3, 3, 4]), 3)
+    [(0, 3), (3, 6), (6, 7)]
+    >>> person_blocks(np.array([1, 1, 1, 1, 2]), 2)
+    [(0, 4), (4, 5)]
+    """
+    n = len(person_id)
+    if n <= block_rows:
+        return [(0, n)]
+    # first row of each person, for every row
+    firsts = np.flatnonzero(np.r_[True, person_id[1:] != person_id[:-1]])
+    starts = np.r_[firsts, n]
+    bounds = []
+    start = 0
+    while start < n:
+        stop = start + block_rows
+        if stop >= n:
+            stop = n
+        else:
+            # back to the first row of the person at `stop`; forward to the next person when
+            # that person began the block
+            stop = int(starts[np.searchsorted(starts, stop, side="right") - 1])
+            if stop <= start:
+                stop = int(starts[np.searchsorted(starts, start, side="right")])
+        bounds.append((start, stop))
+        start = stop
+    return bounds
 
 
 def compile_features(
