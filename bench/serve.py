@@ -7,7 +7,7 @@ whether or not earlier ones have answered) and prints p50/p95/p99 latency, error
 server's peak memory.
 
 The endpoint is ``POST /api/v1/tasks/long_stay_7d/predict``, served by a LightGBM model that
-the script trains and registers under ``bench/out/serve/models`` (once) with
+the script trains and registers under ``bench/out/serve/hospital-<patients>-<seed>/models`` (once) with
 ``hopia.models.train_task``; ``--endpoint timeline`` drives
 ``GET /api/v1/patients/{id}/timeline`` instead.
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing as mp
 import os
 import random
@@ -44,19 +45,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def data_dir(patients: int, seed: int) -> Path:
+    """``HOPIA_DATA_DIR`` of one synthetic hospital: its warehouse, models and app database."""
+    return OUT / f"hospital-{patients}-{seed}"
+
+
 def prepare(patients: int, seed: int) -> tuple[str, str, str]:
     """The warehouse URL, the app database URL and a clinician's token."""
     from hopia.serve import add_user, create_token, open_app_db
     from hopia.synth import synthesize
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    wh_path = OUT / f"warehouse-{patients}-{seed}.duckdb"
+    root = data_dir(patients, seed)
+    root.mkdir(parents=True, exist_ok=True)
+    wh_path = root / "warehouse.duckdb"
     url = f"duckdb:///{wh_path}"
     if not wh_path.exists():
         started = time.perf_counter()
         synthesize(patients=patients, years=1, seed=seed, url=url).close()
         print(f"synthetic hospital: {patients} persons in {time.perf_counter() - started:.1f} s")
-    app_db = OUT / "app.sqlite"
+    app_db = root / "app.sqlite"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{app_db}{suffix}").unlink(missing_ok=True)
     engine, sessions = open_app_db(f"sqlite:///{app_db}")
@@ -104,11 +111,11 @@ def pick_requests(
     return requests
 
 
-def ensure_model(url: str) -> None:
-    """Train and register a LightGBM model of the task under ``bench/out/serve/models`` (once)."""
+def ensure_model(url: str, root: Path) -> None:
+    """Train and register a LightGBM model of the task under ``root/models`` (once)."""
     from hopia.models import list_models, train_task
 
-    models_dir = OUT / "models"
+    models_dir = root / "models"
     if not list_models(models_dir).query("task == @TASK").empty:
         return
     started = time.perf_counter()
@@ -163,6 +170,30 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
+def _process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the uvicorn workers)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its descendants."""
+    total = 0
+    for p in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_rss_mib(pid: int) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -197,9 +228,10 @@ def main() -> None:
     url, app_db, token = prepare(args.patients, args.seed)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HOPIA_DATA_DIR": str(OUT), "OMP_WAIT_POLICY": "passive"}
+    root = data_dir(args.patients, args.seed)
+    env = {**os.environ, "HOPIA_DATA_DIR": str(root), "OMP_WAIT_POLICY": "passive"}
     if args.endpoint == "predict":
-        ensure_model(url)
+        ensure_model(url, root)
     command = [sys.executable, "-m", "hopia.cli", "serve", "--host", "127.0.0.1", "--port",
                str(port), "--warehouse", url, "--app-db", app_db, "--no-secure-cookies",
                "--workers", str(args.workers)]  # fmt: skip
@@ -238,7 +270,7 @@ def main() -> None:
             f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine: figures measured under load)"
         )
         print(
-            f"{'rate/s':>7} {'sent':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'svc p99':>8}"
+            f"{'rate/s':>7} {'sent':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'svc p99':>8} {'cpu ms':>8}"
         )
         context = mp.get_context("spawn")
         for rate in args.rates:
@@ -249,21 +281,24 @@ def main() -> None:
             driver = context.Process(
                 target=_driver_process, args=(base, token, rate, requests, warmup, queue)
             )
+            cpu_before = _cpu_seconds(server.pid)
             driver.start()
             results = queue.get()
             driver.join()
+            cpu_ms = (_cpu_seconds(server.pid) - cpu_before) * 1000 / len(requests)
             latencies = [r[0] * 1000 for r in results]
             service = [r[1] * 1000 for r in results]
             errors = sum(1 for r in results if r[2] != 200)
             print(
                 f"{rate:>7g} {len(results):>6} {errors:>6} {statistics.median(latencies):>8.1f} "
                 f"{_percentile(latencies, 95):>8.1f} {_percentile(latencies, 99):>8.1f} "
-                f"{max(latencies):>8.1f} {_percentile(service, 99):>8.1f}"
+                f"{max(latencies):>8.1f} {_percentile(service, 99):>8.1f} {cpu_ms:>8.2f}"
             )
         print(
             f"endpoint: {requests[0][0]} {requests[0][1] if args.endpoint == 'predict' else '/api/v1/patients/{id}/timeline'}"
         )
         print("latency = answer time − scheduled send time (open loop); svc = answer − actual send")
+        print("cpu ms = server CPU time (all workers) per request sent, warm-up included")
         peak = _peak_rss_mib(server.pid)
         if peak is not None:
             print(f"server peak memory (VmHWM): {peak:.0f} MiB")
@@ -275,7 +310,7 @@ def main() -> None:
             print("the server did not stop on SIGTERM within 30 s; killed")
             server.kill()
             server.wait()
-    shutil.rmtree(OUT / "tmp", ignore_errors=True)
+    shutil.rmtree(root / "tmp", ignore_errors=True)
 
 
 if __name__ == "__main__":

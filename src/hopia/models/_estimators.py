@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")  # OpenMP threads spin-wait otherwise
 
 _CALIBRATIONS = ("platt", "isotonic", "none")
+_DENSE_ROWS = 16  # LightGBM scores at most this many CSR rows as a dense array
 VALUE_AGGREGATES = ("last", "mean", "min", "max", "slope", "hours_since_last")
 """Feature aggregates whose absent entries mean "no value" rather than zero."""
 
@@ -232,6 +233,40 @@ class _Calibrated(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
+    def risk_and_contributions(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``predict_proba(X)[:, 1]`` and ``hopia.models.contributions(self, X)`` at once.
+
+        The same values, with the input checked once and the base learner called directly
+        (the service scores one row per request, where these overheads dominate).
+
+        Returns
+        -------
+        risk : array, shape (n_rows,)
+            Calibrated probability of the outcome.
+        contributions : array, shape (n_rows, n_features + 1)
+            Contributions to the calibrated log-odds, last column the bias.
+        """
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        raw, contributions = self._score_and_contributions(X)
+        if self.calibrator_ is not None and self.calibration_used_ == "platt":
+            from scipy.special import expit
+
+            # LogisticRegression.predict_proba of one feature: expit(raw · coef + intercept).
+            a, b = self.calibrator_.intercept_[0], self.calibrator_.coef_[0, 0]
+            risk = expit(raw[:, None] * b + a).ravel()
+        else:
+            risk = self._calibrated(raw)
+        mapping = self.calibrated_logit_map()
+        if mapping is not None:
+            contributions = contributions * mapping[1]
+            contributions[:, -1] += mapping[0]
+        return risk, contributions
+
+    def _score_and_contributions(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Raw score and raw contributions of checked rows."""
+        return self._raw_score(X), self.raw_contributions(X)
+
     def calibrated_logit_map(self) -> tuple[float, float] | None:
         """``(a, b)`` with calibrated logit ``a + b * raw`` (Platt), else None."""
         check_is_fitted(self)
@@ -352,7 +387,16 @@ class LightGBMRiskModel(_Calibrated):
     def raw_contributions(self, X: Any) -> np.ndarray:
         """Per-row contributions to the raw log-odds (TreeSHAP), last column the bias."""
         check_is_fitted(self)
-        X = self._validate(X, reset=False)
+        return self._tree_contributions(self._validate(X, reset=False))
+
+    def _score_and_contributions(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        if sp.issparse(X) and X.shape[0] <= _DENSE_ROWS:
+            # LightGBM answers a few dense rows faster than CSR (same trees, same values:
+            # an absent sparse entry is a zero either way).
+            X = X.toarray()
+        return self._raw_score(X), self._tree_contributions(X)
+
+    def _tree_contributions(self, X: Any) -> np.ndarray:
         out: Any = self.booster_.predict(X, pred_contrib=True, num_iteration=self.n_iter_)
         if isinstance(out, list):  # one matrix per class for multiclass boosters
             out = out[0]

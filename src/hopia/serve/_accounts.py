@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from hopia.errors import InputError
@@ -157,15 +157,23 @@ def create_token(db: Session, username: str, *, name: str = "", days: int | None
     return value
 
 
+# One query, built once (it runs on every API request): the token unrevoked and unexpired,
+# its user active.
+_TOKEN_USER = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ~ApiToken.revoked,
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+        User.active,
+    )
+)
+
+
 def user_for_token(db: Session, value: str) -> User | None:
     """The active user a bearer token belongs to, or ``None`` (unknown, expired, revoked)."""
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == digest(value)))
-    if token is None or token.revoked:
-        return None
-    if token.expires_at is not None and token.expires_at <= now():
-        return None
-    user = db.get(User, token.user_id)
-    return user if user is not None and user.active else None
+    return db.scalar(_TOKEN_USER, {"token_hash": digest(value), "now": now()})
 
 
 def open_session(db: Session, user: User) -> str:

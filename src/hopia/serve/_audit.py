@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from hopia.serve.db import AuditRecord
+from hopia.serve.db import AuditRecord, now
 
 OUTCOME_SUCCESS = "0"
 OUTCOME_REFUSED = "4"
 OUTCOME_FAILED = "8"
+
+
+_INSERT = insert(AuditRecord.__table__)
 
 
 def record_access(
@@ -65,7 +68,8 @@ def record_access(
     purpose
         v3 PurposeOfUse code.
     """
-    record = AuditRecord(
+    values = dict(
+        recorded=now(),
         who=who,
         role=role,
         person_id=person_id,
@@ -78,9 +82,10 @@ def record_access(
         subtype=subtype,
         purpose=purpose,
     )
-    db.add(record)
+    # A Core INSERT (no unit of work: this runs on every read), committed before returning.
+    result = db.execute(_INSERT, values)
     db.commit()
-    return record
+    return AuditRecord(id=result.inserted_primary_key[0], **values)
 
 
 def list_audit(

@@ -178,8 +178,19 @@ class LatestRows:
         i = self.row_of.get(int(person_id))
         if i is None:
             return None
+        import scipy.sparse as sp
+
         keys = self.keys.iloc[i : i + 1].reset_index(drop=True)
-        return FeatureMatrix(X=self.X[i : i + 1], feature_names=self.feature_names, keys=keys)
+        start, stop = self.X.indptr[i], self.X.indptr[i + 1]
+        row = sp.csr_matrix(  # = self.X[i : i + 1], without the indexing machinery
+            (
+                self.X.data[start:stop],
+                self.X.indices[start:stop],
+                np.array([0, stop - start], dtype=self.X.indptr.dtype),
+            ),
+            shape=(1, self.X.shape[1]),
+        )
+        return FeatureMatrix(X=row, feature_names=self.feature_names, keys=keys)
 
 
 def latest_rows(

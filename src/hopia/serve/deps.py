@@ -16,13 +16,14 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from hopia.serve._accounts import user_for_token
 from hopia.serve._audit import OUTCOME_REFUSED, OUTCOME_SUCCESS, record_access
@@ -39,10 +40,21 @@ async def get_state(request: Request) -> ServeState:
 State = Annotated[ServeState, Depends(get_state)]
 
 
-def get_db(state: State) -> Iterator[Session]:
-    """A database session for the duration of one request."""
-    with state.sessions() as db:
+async def get_db(state: State) -> AsyncIterator[Session]:
+    """A database session for the duration of one request.
+
+    ``async`` (no thread hop to open it: a session connects on its first query). Closing it
+    returns its connection to the pool with a rollback: done in place for SQLite (a local
+    call), in a thread for a database over the network.
+    """
+    db = state.sessions()
+    try:
         yield db
+    finally:
+        if state.engine.dialect.name == "sqlite":
+            db.close()
+        else:
+            await run_in_threadpool(db.close)
 
 
 DbSession = Annotated[Session, Depends(get_db)]
@@ -117,13 +129,19 @@ def _person_in_path(request: Request) -> int | None:
         return None
 
 
-def get_patient_reader(request: Request, db: DbSession, user: CurrentUser) -> User:
-    """The current user if their role may read patient-level data; else 403 (audited)."""
+async def get_patient_reader(request: Request, db: DbSession, user: CurrentUser) -> User:
+    """The current user if their role may read patient-level data; else 403 (audited).
+
+    ``async``: allowed users pass without a thread hop; a refusal is written in a thread.
+    """
     if user.role not in PATIENT_ROLES:
         route = request.scope.get("route")
         what = getattr(route, "name", "") or "patient data"
-        AuditTrail(db, user, client_address(request), "api").refused(
-            _person_in_path(request), what, f"role {user.role} may not read patient data"
+        await run_in_threadpool(
+            AuditTrail(db, user, client_address(request), "api").refused,
+            _person_in_path(request),
+            what,
+            f"role {user.role} may not read patient data",
         )
         raise HTTPException(
             status_code=403,

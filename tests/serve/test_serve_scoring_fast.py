@@ -1,0 +1,67 @@
+"""The one-call scoring path gives exactly what ``predict_proba`` and ``contributions`` give."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hopia.features import FeatureSpec, tabularize
+from hopia.models import LightGBMRiskModel, LogisticRiskModel, contributions
+from hopia.serve._features import LatestRows
+from hopia.serve._scoring import _contributions_of, _risk_of, _score_of
+from hopia.tasks import build_labels, load_task
+from hopia.warehouse import open_warehouse
+
+
+@pytest.fixture(scope="module")
+def task_matrix(synth_warehouse_url: str):  # type: ignore[no-untyped-def]
+    wh = open_warehouse(synth_warehouse_url, read_only=True)
+    labels = build_labels(wh, load_task("long_stay_7d"))
+    y = labels.labels.select("label").to_pandas()["label"].to_numpy()
+    matrix = tabularize(wh, labels, FeatureSpec(windows=["24h", "all"], min_persons=5))
+    wh.close()
+    return matrix, y
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        LightGBMRiskModel(n_estimators=40, min_child_samples=5, n_jobs=1),
+        LightGBMRiskModel(n_estimators=40, min_child_samples=5, calibration="isotonic", n_jobs=1),
+        LightGBMRiskModel(n_estimators=40, min_child_samples=5, calibration="none", n_jobs=1),
+        LogisticRiskModel(),
+    ],
+    ids=["lightgbm-platt", "lightgbm-isotonic", "lightgbm-none", "logistic"],
+)
+def test_one_call_equals_the_two_calls(task_matrix, estimator) -> None:  # type: ignore[no-untyped-def]
+    matrix, y = task_matrix
+    model = estimator.fit(matrix.X, y, index_time=matrix.keys["index_time"].to_numpy())
+    if isinstance(model, LightGBMRiskModel):  # a real model: trees with splits
+        assert model.booster_.trees_to_dataframe()["split_feature"].notna().any()
+    for i in range(0, matrix.X.shape[0], 3):  # single rows: the service's (dense) path
+        row = matrix.X[i : i + 1]
+        risk, contrib = model.risk_and_contributions(row)
+        np.testing.assert_array_equal(risk, model.predict_proba(row)[:, 1])
+        np.testing.assert_array_equal(contrib, contributions(model, row))
+        served_risk, served_contrib = _score_of(model, row)
+        np.testing.assert_array_equal(served_risk, _risk_of(model, row))
+        np.testing.assert_array_equal(served_contrib, _contributions_of(model, row))
+    risk, contrib = model.risk_and_contributions(matrix.X)  # many rows: the CSR path
+    np.testing.assert_array_equal(risk, model.predict_proba(matrix.X)[:, 1])
+    np.testing.assert_array_equal(contrib, contributions(model, matrix.X))
+    assert np.unique(risk).size > 1
+
+
+def test_a_latest_row_is_the_matrix_row(task_matrix) -> None:  # type: ignore[no-untyped-def]
+    matrix, _ = task_matrix
+    person_ids = matrix.keys["person_id"].tolist()
+    latest = LatestRows(
+        matrix.X, matrix.feature_names, matrix.keys, {p: i for i, p in enumerate(person_ids)}
+    )
+    for person in person_ids[::7]:
+        i = latest.row_of[person]  # the person's last row of the matrix
+        row = latest.features(person)
+        assert row is not None
+        np.testing.assert_array_equal(row.X.toarray(), matrix.X[i : i + 1].toarray())
+        assert row.keys.to_dict("records") == matrix.keys.iloc[i : i + 1].to_dict("records")
+    assert latest.features(-1) is None
