@@ -174,21 +174,14 @@ def _code_entries(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """``(rows, keys, values, key_names)`` of every stored code feature."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     n_slots = len(slots)
-    slot_rank = sorted(range(n_slots), key=lambda i: _slot_order(slots[i]))
-    rank_of_slot = np.empty(n_slots, dtype=np.int64)
-    rank_of_slot[slot_rank] = np.arange(n_slots)
+    slot_rank, rank_of_slot = _slot_ranks(slots)
     if aggregates.num_rows == 0:
         empty = np.array([], dtype=np.int64)
         return empty, empty, np.array([], dtype=np.float64), []
-    encoded = pc.dictionary_encode(aggregates.column("code")).combine_chunks()
-    dictionary = encoded.dictionary.to_pylist()
-    order = sorted(range(len(dictionary)), key=dictionary.__getitem__)
-    code_rank = np.empty(len(dictionary), dtype=np.int64)
-    code_rank[order] = np.arange(len(dictionary))
-    base = code_rank[encoded.indices.to_numpy(zero_copy_only=False)] * n_slots
+    code_rank, sorted_codes, indices = _code_ranks(aggregates)
+    base = code_rank[indices] * n_slots
     row = aggregates.column("row").to_numpy()
     rows, keys, values = [], [], []
     for i in range(n_slots):
@@ -202,7 +195,6 @@ def _code_entries(
         rows.append(row[present])
         keys.append(base[present] + rank_of_slot[i])
         values.append(data[present])
-    sorted_codes = [dictionary[j] for j in order]
     key_names = [f"{code}|{slots[i][0]}|{slots[i][1]}" for code in sorted_codes for i in slot_rank]
     return np.concatenate(rows), np.concatenate(keys), np.concatenate(values), key_names
 
@@ -212,9 +204,7 @@ def _bucket_entries(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """``(rows, keys, values, key_names)`` of every stored code feature, from bucket lines."""
     n_slots = len(slots)
-    slot_rank = sorted(range(n_slots), key=lambda i: _slot_order(slots[i]))
-    rank_of_slot = np.empty(n_slots, dtype=np.int64)
-    rank_of_slot[slot_rank] = np.arange(n_slots)
+    slot_rank, rank_of_slot = _slot_ranks(slots)
     if aggregates.num_rows == 0:
         empty = np.array([], dtype=np.int64)
         return empty, empty, np.array([], dtype=np.float64), []
@@ -336,6 +326,14 @@ def _window_slopes(dense: Any) -> np.ndarray:
         denominator[denominator == 0] = np.nan
         out[z] = (c + between_c / some) / denominator
     return out
+
+
+def _slot_ranks(slots: list[tuple[str, str]]) -> tuple[list[int], np.ndarray]:
+    """``(slot_rank, rank_of_slot)``: the slots in column order, and each slot's place in it."""
+    slot_rank = sorted(range(len(slots)), key=lambda i: _slot_order(slots[i]))
+    rank_of_slot = np.empty(len(slots), dtype=np.int64)
+    rank_of_slot[slot_rank] = np.arange(len(slots))
+    return slot_rank, rank_of_slot
 
 
 def _code_ranks(aggregates: pa.Table) -> tuple[np.ndarray, list[str], np.ndarray]:
