@@ -249,15 +249,14 @@ class _Calibrated(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate(X, reset=False)
         raw, contributions = self._score_and_contributions(X)
-        if self.calibrator_ is not None and self.calibration_used_ == "platt":
+        mapping = self.calibrated_logit_map()
+        if self.calibrator_ is not None and mapping is not None:
             from scipy.special import expit
 
-            # LogisticRegression.predict_proba of one feature: expit(raw · coef + intercept).
-            a, b = self.calibrator_.intercept_[0], self.calibrator_.coef_[0, 0]
-            risk = expit(raw[:, None] * b + a).ravel()
+            # Platt: LogisticRegression.predict_proba of one feature, expit(a + b · raw).
+            risk = expit(raw * mapping[1] + mapping[0])
         else:
             risk = self._calibrated(raw)
-        mapping = self.calibrated_logit_map()
         if mapping is not None:
             contributions = contributions * mapping[1]
             contributions[:, -1] += mapping[0]
