@@ -3,8 +3,12 @@
 Builds a synthetic hospital under ``bench/out/serve/`` (once), creates a clinician and a
 token, starts ``hopia serve`` in its own process, then drives single-patient requests from a
 second process at fixed rates (open loop: each request is sent at its scheduled time,
-whether or not earlier ones have answered) and prints p50/p95/p99 latency, errors and the
-server's peak memory.
+whether or not earlier ones have answered) and prints p50/p95/p99 latency, errors, the CPU
+time of the server and of the load generator per request, and the server's peak memory.
+The load generator is ``hopia.serve._loadgen`` (pre-encoded requests on raw asyncio
+transports: a general-purpose client would take a good part of a core from the server on
+a 2-core machine); requests go round its keep-alive connections, which the kernel spreads
+over the server's worker processes (printed per worker).
 
 The endpoint is ``POST /api/v1/tasks/long_stay_7d/predict``, served by a LightGBM model that
 the script trains and registers under ``bench/out/serve/hospital-<patients>-<seed>/models`` (once) with
@@ -20,7 +24,6 @@ the script trains and registers under ``bench/out/serve/hospital-<patients>-<see
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import multiprocessing as mp
 import os
@@ -123,51 +126,12 @@ def ensure_model(url: str, root: Path) -> None:
     print(f"registered a {TASK} model in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-async def _drive(
-    base: str, token: str, rate: float, requests: list, warmup: int
-) -> list[tuple[float, float, int]]:
-    import httpx
-
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    results: list[tuple[float, float, int]] = []
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, limits=limits, timeout=30
-    ) as client:
-
-        async def one(i: int, scheduled: float) -> None:
-            method, path, body = requests[i]
-            sent = time.perf_counter()
-            try:
-                response = await client.request(method, path, json=body)
-                status = response.status_code
-            except httpx.HTTPError:
-                status = 0
-            done = time.perf_counter()
-            if i >= warmup:
-                results.append((done - scheduled, done - sent, status))
-
-        tasks = []
-        start = time.perf_counter() + 0.05
-        for i in range(len(requests)):
-            scheduled = start + i / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i, scheduled)))
-        await asyncio.gather(*tasks)
-    return results
-
-
 def _driver_process(
-    base: str, token: str, rate: float, requests: list, warmup: int, queue: mp.Queue
+    port: int, payloads: list[bytes], rate: float, warmup: int, queue: mp.Queue
 ) -> None:
-    queue.put(asyncio.run(_drive(base, token, rate, requests, warmup)))
+    from hopia.serve._loadgen import run_drive
 
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+    queue.put(run_drive("127.0.0.1", port, payloads, rate, warmup=warmup))
 
 
 def _process_tree(pid: int) -> list[int]:
@@ -192,6 +156,38 @@ def _cpu_seconds(pid: int) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def _workers(pid: int) -> list[int]:
+    """The uvicorn worker processes under ``pid`` (``pid`` itself with one worker)."""
+    workers = []
+    for child in _process_tree(pid)[1:]:  # spawned by multiprocessing (not its resource tracker)
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(child)
+    return sorted(workers) or [pid]
+
+
+def _established(port: int) -> set[str]:
+    """Socket inodes of the server side of established TCP connections on ``port``."""
+    found: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                    found.add(fields[9])
+    return found
+
+
+def _connections_of(pid: int, inodes: set[str]) -> int:
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        with contextlib.suppress(OSError):
+            link = os.readlink(fd)
+            if link.startswith("socket:[") and link[8:-1] in inodes:
+                count += 1
+    return count
 
 
 def _peak_rss_mib(pid: int) -> float | None:
@@ -263,42 +259,73 @@ def main() -> None:
                 method, f"{base}{path}", json=body, headers=headers, timeout=600
             ).status_code
 
-        with ThreadPoolExecutor(len(warm)) as pool:
-            statuses = sorted(set(pool.map(send, warm)))
-        print(f"first requests: {statuses} after {time.perf_counter() - started:.1f} s")
+        workers = _workers(server.pid)
+        warm_cpu = [_cpu_seconds(w) for w in workers]
+        statuses: set[int] = set()
+        for _ in range(5):  # until every worker has done its share of the first work
+            with ThreadPoolExecutor(len(warm)) as pool:
+                statuses.update(pool.map(send, warm))
+            used = [_cpu_seconds(w) - c for w, c in zip(workers, warm_cpu, strict=True)]
+            if min(used) >= 0.5 * max(used):
+                break
+        print(
+            f"first requests: {sorted(statuses)} after {time.perf_counter() - started:.1f} s; "
+            f"CPU s per worker {[round(u, 1) for u in used]}"
+        )
         print(
             f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine: figures measured under load)"
         )
         print(
-            f"{'rate/s':>7} {'sent':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'svc p99':>8} {'cpu ms':>8}"
+            f"{'rate/s':>7} {'sent':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'svc p99':>8} {'cpu ms':>8} {'drv ms':>8}"
         )
         context = mp.get_context("spawn")
+        from hopia.serve._loadgen import encode_request, percentile
+
+        notes = []
         for rate in args.rates:
             warmup = int(rate * args.warmup)
             count = warmup + int(rate * args.duration)
             requests = pick_requests(url, args.endpoint, count, args.seed, args.at_time)
+            payloads = [
+                encode_request(m, path, body, host=f"127.0.0.1:{port}", token=token)
+                for m, path, body in requests
+            ]
             queue: mp.Queue = context.Queue()
             driver = context.Process(
-                target=_driver_process, args=(base, token, rate, requests, warmup, queue)
+                target=_driver_process, args=(port, payloads, rate, warmup, queue)
             )
             cpu_before = _cpu_seconds(server.pid)
+            worker_before = [_cpu_seconds(w) for w in workers]
             driver.start()
-            results = queue.get()
+            time.sleep(min(args.warmup, 2.0))
+            inodes = _established(port)
+            spread = [_connections_of(w, inodes) for w in workers]
+            result = queue.get()
             driver.join()
             cpu_ms = (_cpu_seconds(server.pid) - cpu_before) * 1000 / len(requests)
-            latencies = [r[0] * 1000 for r in results]
-            service = [r[1] * 1000 for r in results]
-            errors = sum(1 for r in results if r[2] != 200)
+            worker_cpu = [_cpu_seconds(w) - b for w, b in zip(workers, worker_before, strict=True)]
+            latencies = [v * 1000 for v in result.latency]
+            service = [v * 1000 for v in result.service]
+            errors = sum(1 for status in result.status if status != 200)
             print(
-                f"{rate:>7g} {len(results):>6} {errors:>6} {statistics.median(latencies):>8.1f} "
-                f"{_percentile(latencies, 95):>8.1f} {_percentile(latencies, 99):>8.1f} "
-                f"{max(latencies):>8.1f} {_percentile(service, 99):>8.1f} {cpu_ms:>8.2f}"
+                f"{rate:>7g} {len(latencies):>6} {errors:>6} {statistics.median(latencies):>8.1f} "
+                f"{percentile(latencies, 95):>8.1f} {percentile(latencies, 99):>8.1f} "
+                f"{max(latencies):>8.1f} {percentile(service, 99):>8.1f} {cpu_ms:>8.2f} "
+                f"{result.cpu_seconds * 1000 / result.sent:>8.2f}",
+                flush=True,
             )
+            notes.append(
+                f"  {rate:g}/s: {result.connections} connections opened; per worker: "
+                f"connections {spread}, CPU s {[round(c, 1) for c in worker_cpu]}; "
+                f"load {os.getloadavg()[0]:.1f}"
+            )
+        print("\n".join(notes))
         print(
             f"endpoint: {requests[0][0]} {requests[0][1] if args.endpoint == 'predict' else '/api/v1/patients/{id}/timeline'}"
         )
         print("latency = answer time − scheduled send time (open loop); svc = answer − actual send")
         print("cpu ms = server CPU time (all workers) per request sent, warm-up included")
+        print("drv ms = the load generator's CPU time per request sent (hopia.serve._loadgen)")
         peak = _peak_rss_mib(server.pid)
         if peak is not None:
             print(f"server peak memory (VmHWM): {peak:.0f} MiB")

@@ -141,3 +141,47 @@ def test_models_from_the_registry_are_served(
         report = svc.client.get("/models/long_stay_7d/v1/report")
         assert report.status_code == 200
         assert "unsafe-inline" in report.headers["content-security-policy"]
+
+
+def test_a_prediction_is_sent_as_fastapi_would_send_its_model(
+    scoring_service: Service, population_person: int
+) -> None:
+    """The endpoint serializes the prediction itself: the bytes FastAPI makes of
+    ``response_model=Prediction``, for a real prediction and for awkward values."""
+    import datetime as dt
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from hopia.serve.api.predictions import prediction_response
+    from hopia.serve.schemas import Factor, Prediction
+
+    served = scoring_service.client.post(
+        "/api/v1/tasks/long_stay_7d/predict",
+        json={"person_id": population_person},
+        headers=scoring_service.headers("clinician"),
+    )
+    assert served.status_code == 200 and served.headers["content-type"] == "application/json"
+    awkward = Prediction(
+        task="t", model_version="v1", person_id=None, index_time=dt.datetime(2024, 2, 29, 23, 59),
+        risk=1e-07, factors=[
+            Factor(feature="LOINC/59408-5|slope|24h", text="SpO₂ : « très » bas", value=None,
+                   contribution=-1.5e-12, direction="lowers"),
+            Factor(feature="age", text="Age 87", value=87.0, contribution=0.30000000000000004,
+                   direction="raises"),
+        ],
+    )  # fmt: skip
+    cases = [Prediction.model_validate_json(served.content), awkward]
+    reference = FastAPI()
+
+    @reference.get("/{i}", response_model=Prediction)
+    def plain(i: int) -> Prediction:
+        return cases[i]
+
+    with TestClient(reference) as client:
+        for i, prediction in enumerate(cases):
+            expected = client.get(f"/{i}")
+            mine = prediction_response(prediction)
+            assert mine.body == expected.content
+            assert mine.headers["content-type"] == expected.headers["content-type"]
+    assert served.content == prediction_response(cases[0]).body

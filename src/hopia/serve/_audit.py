@@ -14,8 +14,10 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from hopia.serve.db import AuditRecord, now
@@ -25,7 +27,38 @@ OUTCOME_REFUSED = "4"
 OUTCOME_FAILED = "8"
 
 
-_INSERT = insert(AuditRecord.__table__)
+_INSERT = insert(cast(Table, AuditRecord.__table__))
+
+
+def audit_values(
+    *,
+    who: str,
+    role: str,
+    person_id: int | None,
+    what: str,
+    channel: str,
+    client_address: str,
+    outcome: str = OUTCOME_SUCCESS,
+    outcome_desc: str = "",
+    action: str = "R",
+    subtype: str = "read",
+    purpose: str = "TREAT",
+) -> dict[str, Any]:
+    """The columns of one audit record (see :func:`record_access`), stamped now."""
+    return dict(
+        recorded=now(),
+        who=who,
+        role=role,
+        person_id=person_id,
+        what=what[:128],
+        channel=channel,
+        client_address=client_address[:64],
+        outcome=outcome,
+        outcome_desc=outcome_desc[:255],
+        action=action,
+        subtype=subtype,
+        purpose=purpose,
+    )
 
 
 def record_access(
@@ -68,24 +101,16 @@ def record_access(
     purpose
         v3 PurposeOfUse code.
     """
-    values = dict(
-        recorded=now(),
-        who=who,
-        role=role,
-        person_id=person_id,
-        what=what[:128],
-        channel=channel,
-        client_address=client_address[:64],
-        outcome=outcome,
-        outcome_desc=outcome_desc[:255],
-        action=action,
-        subtype=subtype,
-        purpose=purpose,
-    )
+    values = audit_values(
+        who=who, role=role, person_id=person_id, what=what, channel=channel,
+        client_address=client_address, outcome=outcome, outcome_desc=outcome_desc,
+        action=action, subtype=subtype, purpose=purpose,
+    )  # fmt: skip
     # A Core INSERT (no unit of work: this runs on every read), committed before returning.
-    result = db.execute(_INSERT, values)
+    result = cast(CursorResult[Any], db.execute(_INSERT, values))
     db.commit()
-    return AuditRecord(id=result.inserted_primary_key[0], **values)
+    key = result.inserted_primary_key
+    return AuditRecord(id=key[0] if key is not None else None, **values)
 
 
 def list_audit(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import numpy as np
 
 from hopia.errors import InputError
 from hopia.serve._factors import describe_feature
-from hopia.serve._features import person_features
+from hopia.serve._features import LatestRows, NotApplicable, latest_rows, person_features
 from hopia.serve._timeline import concept_names
 from hopia.serve.schemas import Factor, Prediction
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from hopia.warehouse import Warehouse
 
 MAX_FACTORS = 5
+_SCORE_ROWS = 512  # rows scored at once when precomputing (bounds the contributions array)
+_SCORES_LOCK = threading.Lock()
 
 
 @dataclass
@@ -156,10 +159,101 @@ def top_factors(
     return [(int(j), float(values[j])) for j in order if values[j] != 0]
 
 
-def _present_value(X: sp.csr_matrix, j: int) -> float | None:
-    start, stop = X.indptr[0], X.indptr[1]
+def _present_value(X: sp.csr_matrix, j: int, row: int = 0) -> float | None:
+    start, stop = X.indptr[row], X.indptr[row + 1]
     hits = np.flatnonzero(X.indices[start:stop] == j)
     return float(X.data[start + hits[0]]) if hits.size else None
+
+
+def _score_rows(model: RegisteredModel, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    if model.score is not None:
+        return model.score(X)
+    return model.risk(X), model.contributions(X)
+
+
+@dataclass
+class LatestScores:
+    """The model's risk and top factors of every person's latest row (:class:`LatestRows`).
+
+    Scored once per warehouse version and model, so that a request without a time only reads
+    its row; the same values as scoring that row alone (tests check it).
+    """
+
+    model: RegisteredModel
+    rows: LatestRows
+    risk: list[float]
+    factors: list[list[tuple[int, float]]]
+    index_times: list[dt.datetime]
+
+
+def latest_scores(
+    wh: Warehouse, model: RegisteredModel, cache: MutableMapping[Any, Any]
+) -> LatestScores:
+    """Risk and top factors of every person's latest row, kept in ``cache`` (one mapping per
+    warehouse version)."""
+    key = ("latest_scores", id(model))
+    found = cache.get(key)
+    if found is not None and found.model is model:  # (it holds the model: ids are not reused)
+        return found
+    with _SCORES_LOCK:
+        found = cache.get(key)
+        if found is not None and found.model is model:
+            return found
+        rows = latest_rows(
+            wh, model.task_spec, model.feature_spec, model.feature_names, cache, wait=True
+        )
+        assert rows is not None  # (wait=True)
+        risk: list[float] = []
+        factors: list[list[tuple[int, float]]] = []
+        for start in range(0, rows.X.shape[0], _SCORE_ROWS):
+            risks, contributions = _score_rows(model, rows.X[start : start + _SCORE_ROWS])
+            contributions = np.asarray(contributions)
+            for i in range(contributions.shape[0]):
+                risk.append(float(np.clip(risks[i], 0.0, 1.0)))
+                factors.append(top_factors(contributions[i], model.feature_names))
+        times = [t.to_pydatetime() for t in rows.keys["index_time"]]
+        found = LatestScores(model, rows, risk, factors, times)
+        cache[key] = found
+    return found
+
+
+def _prediction(
+    wh: Warehouse,
+    model: RegisteredModel,
+    X: sp.csr_matrix,
+    row: int,
+    risk: float,
+    top: list[tuple[int, float]],
+    index_time: dt.datetime,
+    person_id: int | None,
+    cache: MutableMapping[Any, Any] | None,
+    lang: str,
+) -> Prediction:
+    codes = {
+        model.feature_names[j].rsplit("|", 2)[0] for j, _ in top if "|" in model.feature_names[j]
+    }
+    names = concept_names(wh, codes, cache)
+    factors = []
+    for j, contribution in top:
+        name = model.feature_names[j]
+        value = _present_value(X, j, row)
+        factors.append(
+            Factor(
+                feature=name,
+                text=describe_feature(name, value, names, {}, lang=lang),
+                value=value,
+                contribution=contribution,
+                direction="raises" if contribution > 0 else "lowers",
+            )
+        )
+    return Prediction(
+        task=model.task,
+        model_version=model.version,
+        person_id=person_id,
+        index_time=index_time,
+        risk=risk,
+        factors=factors,
+    )
 
 
 def predict_person(
@@ -174,11 +268,24 @@ def predict_person(
 ) -> Prediction:
     """Calibrated risk of one person at one time, with the top contributing factors.
 
+    Without ``index_time`` and with a ``cache``, the person's latest row is read from the
+    :func:`latest_scores` of the warehouse version; otherwise the row is computed and scored.
+
     Raises
     ------
     NotApplicable
         The person is not in the task's population (at or before ``index_time``).
     """
+    reported = int(person_id) if report_person else None
+    if index_time is None and cache is not None:
+        scored = latest_scores(wh, model, cache)
+        i = scored.rows.row_of.get(int(person_id))
+        if i is None:
+            raise NotApplicable("the person is not in this task's population")
+        return _prediction(
+            wh, model, scored.rows.X, i, scored.risk[i], scored.factors[i],
+            scored.index_times[i], reported, cache, lang,
+        )  # fmt: skip
     features = person_features(
         wh,
         model.task_spec,
@@ -188,38 +295,12 @@ def predict_person(
         index_time,
         cache,
     )
-    if model.score is not None:
-        risks, rows = model.score(features.X)
-    else:
-        risks, rows = model.risk(features.X), model.contributions(features.X)
-    risk = float(np.clip(risks[0], 0.0, 1.0))
-    contributions = np.asarray(rows)[0]
-    top = top_factors(contributions, model.feature_names)
-    codes = {
-        model.feature_names[j].rsplit("|", 2)[0] for j, _ in top if "|" in model.feature_names[j]
-    }
-    names = concept_names(wh, codes, cache)
-    factors = []
-    for j, contribution in top:
-        name = model.feature_names[j]
-        value = _present_value(features.X, j)
-        factors.append(
-            Factor(
-                feature=name,
-                text=describe_feature(name, value, names, {}, lang=lang),
-                value=value,
-                contribution=contribution,
-                direction="raises" if contribution > 0 else "lowers",
-            )
-        )
-    return Prediction(
-        task=model.task,
-        model_version=model.version,
-        person_id=int(person_id) if report_person else None,
-        index_time=features.keys["index_time"].iloc[0].to_pydatetime(),
-        risk=risk,
-        factors=factors,
-    )
+    risks, rows = _score_rows(model, features.X)
+    top = top_factors(np.asarray(rows)[0], model.feature_names)
+    return _prediction(
+        wh, model, features.X, 0, float(np.clip(risks[0], 0.0, 1.0)), top,
+        features.keys["index_time"].iloc[0].to_pydatetime(), reported, cache, lang,
+    )  # fmt: skip
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hopia.serve._access import access_store
 from hopia.serve.db import open_app_db
 from hopia.settings import Settings, get_settings
 from hopia.warehouse import Warehouse, WarehouseURL, open_warehouse
@@ -108,9 +109,10 @@ class WarehousePool:
             raise WarehouseUnavailable("no warehouse is loaded yet") from error
         return (stat.st_ino, stat.st_mtime_ns)
 
-    @contextmanager
-    def checkout(self) -> Iterator[Warehouse]:
-        """Lend a connection for the duration of the ``with`` block."""
+    def lend(self, *, open_new: bool = True) -> Warehouse | None:
+        """A connection for one request, to hand back with :meth:`give_back`: an idle one of
+        the current warehouse version, else a new one (``None`` instead when ``open_new`` is
+        false: opening one takes a while, callers on an event loop do it in a thread)."""
         stamp = self._stamp()
         warehouse: Warehouse | None = None
         stale: list[Warehouse] = []
@@ -124,22 +126,35 @@ class WarehousePool:
         for old in stale:
             old.close()
         if warehouse is None:
+            if not open_new:
+                return None
             try:
                 warehouse = open_warehouse(self.url, read_only=True)
             except Exception as error:
                 raise WarehouseUnavailable("the warehouse cannot be opened") from error
         with self._lock:
             self._lent[id(warehouse)] = stamp
+        return warehouse
+
+    def give_back(self, warehouse: Warehouse) -> None:
+        """Return a connection from :meth:`lend` (kept idle, or closed past ``max_idle``)."""
+        with self._lock:
+            stamp = self._lent.pop(id(warehouse), None)
+            keep = len(self._idle) < self.max_idle
+            if keep:
+                self._idle.append((stamp, warehouse))
+        if not keep:
+            warehouse.close()
+
+    @contextmanager
+    def checkout(self) -> Iterator[Warehouse]:
+        """Lend a connection for the duration of the ``with`` block."""
+        warehouse = self.lend()
+        assert warehouse is not None  # (open_new)
         try:
             yield warehouse
         finally:
-            with self._lock:
-                self._lent.pop(id(warehouse), None)
-                keep = len(self._idle) < self.max_idle
-                if keep:
-                    self._idle.append((stamp, warehouse))
-            if not keep:
-                warehouse.close()
+            self.give_back(warehouse)
 
     def cache_of(self, warehouse: Warehouse) -> dict[Any, Any]:
         """A cache shared by the connections to the same warehouse version (compiled SQL,
@@ -163,11 +178,13 @@ class WarehousePool:
 
 
 class ServeState:
-    """Shared objects of a service: configuration, app database, warehouse pool."""
+    """Shared objects of a service: configuration, app database (``access``: the token check
+    and audit write of API requests), warehouse pool."""
 
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
         self.engine, self.sessions = open_app_db(config.app_db_url)
+        self.access = access_store(self.engine, self.sessions)
         self.warehouses = WarehousePool(config.warehouse_url)
         self._models: list[Any] | None = None
         self._models_lock = threading.Lock()

@@ -16,16 +16,16 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from hopia.serve._accounts import user_for_token
+from hopia.serve._access import AccessStore
 from hopia.serve._audit import OUTCOME_REFUSED, OUTCOME_SUCCESS, record_access
 from hopia.serve._state import ServeState, WarehouseUnavailable
 from hopia.serve.db import PATIENT_ROLES, User
@@ -62,12 +62,22 @@ DbSession = Annotated[Session, Depends(get_db)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `hopia token create`.")
 
 
-def get_current_user(
-    db: DbSession,
+async def get_current_user(
+    state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> User:
-    """The active user of the request's bearer token; 401 without a valid one."""
-    user = user_for_token(db, credentials.credentials) if credentials else None
+    """The active user of the request's bearer token; 401 without a valid one.
+
+    Checked against the database on every request (a disabled user or revoked token is
+    refused at once): in place for SQLite (one indexed read of a local file, cheaper than
+    a thread hop), in a thread for a database over the network.
+    """
+    user = None
+    if credentials is not None:
+        if state.engine.dialect.name == "sqlite":
+            user = state.access.user_for_token(credentials.credentials)
+        else:
+            user = await run_in_threadpool(state.access.user_for_token, credentials.credentials)
     if user is None:
         raise HTTPException(
             status_code=401,
@@ -87,12 +97,16 @@ def client_address(request: Request) -> str:
 
 @dataclass
 class AuditTrail:
-    """Writes audit records for one request (who, role, client address, channel)."""
+    """Writes audit records for one request (who, role, client address, channel).
 
-    db: Session
+    Through ``store`` when given (API requests), else the session ``db`` (pages).
+    """
+
+    db: Session | None
     user: User
     address: str
     channel: str
+    store: AccessStore | None = None
 
     def read(self, person_id: int | None, what: str, *, subtype: str = "read") -> None:
         """Record a successful read of a person's data."""
@@ -109,8 +123,7 @@ class AuditTrail:
         self._record(person_id, what, outcome=OUTCOME_REFUSED, outcome_desc=reason)
 
     def _record(self, person_id: int | None, what: str, **details: str) -> None:
-        record_access(
-            self.db,
+        values: dict[str, Any] = dict(
             who=self.user.username,
             role=self.user.role,
             person_id=person_id,
@@ -119,6 +132,11 @@ class AuditTrail:
             client_address=self.address,
             **details,
         )
+        if self.store is not None:
+            self.store.record_access(**values)
+        else:
+            assert self.db is not None
+            record_access(self.db, **values)
 
 
 def _person_in_path(request: Request) -> int | None:
@@ -129,7 +147,7 @@ def _person_in_path(request: Request) -> int | None:
         return None
 
 
-async def get_patient_reader(request: Request, db: DbSession, user: CurrentUser) -> User:
+async def get_patient_reader(request: Request, state: State, user: CurrentUser) -> User:
     """The current user if their role may read patient-level data; else 403 (audited).
 
     ``async``: allowed users pass without a thread hop; a refusal is written in a thread.
@@ -138,7 +156,7 @@ async def get_patient_reader(request: Request, db: DbSession, user: CurrentUser)
         route = request.scope.get("route")
         what = getattr(route, "name", "") or "patient data"
         await run_in_threadpool(
-            AuditTrail(db, user, client_address(request), "api").refused,
+            AuditTrail(None, user, client_address(request), "api", state.access).refused,
             _person_in_path(request),
             what,
             f"role {user.role} may not read patient data",
@@ -153,25 +171,30 @@ async def get_patient_reader(request: Request, db: DbSession, user: CurrentUser)
 PatientReader = Annotated[User, Depends(get_patient_reader)]
 
 
-async def get_audit(request: Request, db: DbSession, user: CurrentUser) -> AuditTrail:
+async def get_audit(request: Request, state: State, user: CurrentUser) -> AuditTrail:
     """An audit trail bound to the current API request (``async``: it only binds values)."""
-    return AuditTrail(db, user, client_address(request), "api")
+    return AuditTrail(None, user, client_address(request), "api", state.access)
 
 
 Audit = Annotated[AuditTrail, Depends(get_audit)]
 
 
-def get_warehouse(state: State) -> Iterator[Warehouse]:
-    """A read-only warehouse connection lent for this request; 503 when none is loaded."""
+async def get_warehouse(state: State) -> AsyncIterator[Warehouse]:
+    """A read-only warehouse connection lent for this request; 503 when none is loaded.
+
+    ``async``: an idle connection is lent and handed back in place; a new one is opened in
+    a thread.
+    """
+    pool = state.warehouses
     try:
-        checkout = state.warehouses.checkout()
-        warehouse = checkout.__enter__()
+        warehouse = pool.lend(open_new=False) or await run_in_threadpool(pool.lend)
     except WarehouseUnavailable as error:
         raise HTTPException(status_code=503, detail=str(error)) from None
+    assert warehouse is not None
     try:
         yield warehouse
     finally:
-        checkout.__exit__(None, None, None)
+        pool.give_back(warehouse)
 
 
 WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException
+from fastapi.responses import Response
 
 from hopia.serve._features import NotApplicable
 from hopia.serve._scoring import bundle_warehouse, latest, predict_person
@@ -44,7 +45,7 @@ def predict(
     audit: Audit,
     state: State,
     wh: WarehouseDep,
-) -> Prediction:
+) -> Response:
     """Risk of the task's outcome for one person, from the latest registered model."""
     model = latest(state.models(), task, getattr(body, "model_version", None))
     if model is None:
@@ -60,7 +61,7 @@ def predict(
                     status_code=404, detail="the bundle's patient is not in this task's population"
                 ) from None
         audit.read(None, f"prediction:{task}:fhir-bundle", subtype="predict")
-        return result
+        return prediction_response(result)
     cache = state.warehouses.cache_of(wh)
     try:
         result = predict_person(wh, model, body.person_id, body.index_time, cache)
@@ -75,4 +76,10 @@ def predict(
             status_code=404, detail="the person is not in this task's population at that time"
         ) from None
     audit.read(body.person_id, f"prediction:{task}", subtype="predict")
-    return result
+    return prediction_response(result)
+
+
+def prediction_response(prediction: Prediction) -> Response:
+    """The JSON FastAPI would send for ``response_model=Prediction`` (the same pydantic
+    serializer), made here: FastAPI would validate the model again, in another thread."""
+    return Response(prediction.model_dump_json(by_alias=True), media_type="application/json")
