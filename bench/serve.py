@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -279,7 +280,7 @@ def main() -> None:
             f"{'rate/s':>7} {'sent':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'svc p99':>8} {'cpu ms':>8} {'drv ms':>8}"
         )
         context = mp.get_context("spawn")
-        from hopia.serve._loadgen import encode_request, percentile
+        from hopia.serve._loadgen import ERROR, encode_request, percentile
 
         notes = []
         for rate in args.rates:
@@ -314,10 +315,15 @@ def main() -> None:
                 f"{result.cpu_seconds * 1000 / result.sent:>8.2f}",
                 flush=True,
             )
+            failed = Counter(status for status in result.status if status != 200)
+            statuses = ", ".join(
+                f"{'no answer' if code == ERROR else code} × {n}"
+                for code, n in sorted(failed.items())
+            )
             notes.append(
                 f"  {rate:g}/s: {result.connections} connections opened; per worker: "
                 f"connections {spread}, CPU s {[round(c, 1) for c in worker_cpu]}; "
-                f"load {os.getloadavg()[0]:.1f}"
+                f"load {os.getloadavg()[0]:.1f}" + (f"; errors: {statuses}" if statuses else "")
             )
         print("\n".join(notes))
         print(

@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -166,12 +166,73 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         return JSONResponse({"detail": problems}, status_code=422)
 
+    async def busy(request: Request, error: Exception) -> Any:
+        if not overloaded(error):
+            raise error  # a fault, not a crowd: the server error handler answers 500
+        log.warning("app database busy: answered 503 (%s)", type(error).__name__)
+        headers = {"Retry-After": "1"}
+        if _is_api(request):
+            return JSONResponse({"detail": BUSY}, status_code=503, headers=headers)
+        return HTMLResponse(render_busy(request), status_code=503, headers=headers)
+
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    for kind in (PoolTimeout, OperationalError, sqlite3.OperationalError):
+        app.add_exception_handler(kind, busy)
+
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
         return JSONResponse(
             {"detail": str(error), "place": error.place, "field": error.field, "line": error.line},
             status_code=422,
         )
+
+
+BUSY = "the service is busy; retry in a moment"
+"""Detail of a 503 answer when the app database cannot take the request now."""
+
+
+def overloaded(error: BaseException) -> bool:
+    """Whether an app-database error means "too many requests right now" rather than a
+    fault: no pooled connection came free in time, or SQLite's write lock was still held
+    after ``busy_timeout`` (audit records are written one at a time). Such requests get a
+    503 with ``Retry-After``, and nothing of theirs was answered or half-written (the audit
+    record is committed before any patient data is sent).
+
+    >>> import sqlite3
+    >>> overloaded(sqlite3.OperationalError("database is locked"))
+    True
+    >>> overloaded(sqlite3.OperationalError("no such table: users"))
+    False
+    """
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(error, PoolTimeout):
+        return True
+    cause = error.orig if isinstance(error, OperationalError) else error
+    text = str(cause)
+    return isinstance(cause, sqlite3.OperationalError) and (
+        "database is locked" in text or "database is busy" in text
+    )
+
+
+def render_busy(request: Request) -> str:
+    """The 503 page: the "busy" message, without touching the app database (it is busy)."""
+    from hopia.serve._i18n import translator
+    from hopia.serve.web._render import language
+
+    lang = language(request)
+    message = translator(lang)("busy")
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>hopia</title></head><body><main><p>{message}</p></main></body></html>"
+    )
 
 
 CONFIG_ENV = "HOPIA_SERVE_CONFIG"

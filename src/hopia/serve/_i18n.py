@@ -101,6 +101,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Votre rôle ne donne pas accès aux données individuelles.",
     ),
     "not_found": ("Page not found.", "Page introuvable."),
+    "busy": (
+        "The service is busy. Please try again in a moment.",
+        "Le service est très sollicité. Réessayez dans un instant.",
+    ),
     "attrition": ("Attrition", "Attrition"),
     "step": ("Step", "Étape"),
     "kept": ("Kept", "Conservés"),

@@ -203,6 +203,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+SQLITE_OVERFLOW = 64
+"""Connections a file SQLite app database may open beyond the pool's 5 kept ones."""
+
+
 def open_app_db(url: str) -> tuple[Engine, Callable[[], Session]]:
     """Connect to (and create the tables of) the application database.
 
@@ -231,6 +235,9 @@ def open_app_db(url: str) -> tuple[Engine, Callable[[], Session]]:
             kwargs["poolclass"] = StaticPool
         else:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # more connections than the server's worker threads (40) plus its event loop, so
+            # that taking one never waits (the token check takes one on the event loop)
+            kwargs["max_overflow"] = SQLITE_OVERFLOW
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -14,7 +14,7 @@ from hopia.serve.web._pages import login_redirect
 from hopia.serve.web._pages import router as pages_router
 from hopia.serve.web._render import LoginRequired, optional_user, page_db, render
 
-_MESSAGES = {403: "forbidden", 404: "not_found"}
+_MESSAGES = {403: "forbidden", 404: "not_found", 503: "busy"}
 
 
 def error_page(
