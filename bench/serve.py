@@ -248,8 +248,9 @@ def main() -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
-        # First requests: each worker builds the task's labels, compiles the feature queries
-        # and computes its latest rows once per warehouse version (not measured).
+        # First requests (not measured): each worker builds the task's labels, compiles the
+        # feature queries and scores its latest rows once per warehouse version — it starts
+        # at start-up (ServeState.warm_up); these requests wait for it to finish.
         warm = pick_requests(url, args.endpoint, 4 * args.workers, args.seed, args.at_time)
         started = time.perf_counter()
 

@@ -185,3 +185,26 @@ def test_a_prediction_is_sent_as_fastapi_would_send_its_model(
             assert mine.body == expected.content
             assert mine.headers["content-type"] == expected.headers["content-type"]
     assert served.content == prediction_response(cases[0]).body
+
+
+def test_latest_risks_are_scored_at_start_up(scoring_service: Service, test_model) -> None:
+    """The warm-up scores every latest row before anyone asks: a later prediction reads the
+    precomputed batch, and gives what scoring its row alone gives."""
+    from hopia.serve._scoring import latest_scores, predict_person
+
+    state = scoring_service.client.app.state.hopia
+    assert state.warmed.wait(300)
+    with state.warehouses.checkout() as wh:
+        cache = state.warehouses.cache_of(wh)
+        assert ("latest_scores", id(test_model)) in cache
+        scored = cache[("latest_scores", id(test_model))]
+        assert scored is latest_scores(wh, test_model, cache)  # not computed again
+        person = int(scored.rows.keys["person_id"].iloc[0])
+        alone = predict_person(wh, test_model, person, scored.index_times[0])
+    answer = scoring_service.client.post(
+        "/api/v1/tasks/long_stay_7d/predict",
+        json={"person_id": person},
+        headers=scoring_service.headers("clinician"),
+    )
+    assert answer.status_code == 200
+    assert answer.json()["risk"] == alone.risk

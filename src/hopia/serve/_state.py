@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
@@ -23,6 +24,8 @@ from hopia.serve._access import access_store
 from hopia.serve.db import open_app_db
 from hopia.settings import Settings, get_settings
 from hopia.warehouse import Warehouse, WarehouseURL, open_warehouse
+
+log = logging.getLogger("hopia.serve")
 
 
 class WarehouseUnavailable(Exception):
@@ -188,6 +191,7 @@ class ServeState:
         self.warehouses = WarehousePool(config.warehouse_url)
         self._models: list[Any] | None = None
         self._models_lock = threading.Lock()
+        self.warmed = threading.Event()
 
     def models(self) -> list[Any]:
         """The served models (:class:`~hopia.serve._scoring.RegisteredModel`), loaded once."""
@@ -201,6 +205,28 @@ class ServeState:
                     )
                     self._models = list(source())
         return self._models
+
+    def warm_up(self) -> None:
+        """Score every person's latest row for the latest model of each task, before anyone
+        asks (``create_app`` runs this in a background thread at start-up): the first
+        patient page then finds its risks ready. A request that comes meanwhile waits for
+        the same batch rather than starting its own. Sets :attr:`warmed` when done; a
+        missing warehouse or a model that cannot be scored is left for requests to report.
+        """
+        from hopia.serve._scoring import latest, latest_scores
+
+        try:
+            models = self.models()
+            with self.warehouses.checkout() as wh:
+                cache = self.warehouses.cache_of(wh)
+                for task in sorted({model.task for model in models}):
+                    model = latest(models, task)
+                    if model is not None:
+                        latest_scores(wh, model, cache)
+        except Exception as error:  # requests report their own errors
+            log.info("warm-up stopped early (%s)", type(error).__name__)
+        finally:
+            self.warmed.set()
 
     def close(self) -> None:
         """Release connections."""
