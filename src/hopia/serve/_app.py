@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -22,6 +23,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -176,11 +179,6 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": BUSY}, status_code=503, headers=headers)
         return HTMLResponse(render_busy(request), status_code=503, headers=headers)
 
-    import sqlite3
-
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
     for kind in (PoolTimeout, OperationalError, sqlite3.OperationalError):
         app.add_exception_handler(kind, busy)
 
@@ -209,11 +207,6 @@ def overloaded(error: BaseException) -> bool:
     >>> overloaded(sqlite3.OperationalError("no such table: users"))
     False
     """
-    import sqlite3
-
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
     if isinstance(error, PoolTimeout):
         return True
     cause = error.orig if isinstance(error, OperationalError) else error
