@@ -44,44 +44,10 @@ def audit_values(
     subtype: str = "read",
     purpose: str = "TREAT",
 ) -> dict[str, Any]:
-    """The columns of one audit record (see :func:`record_access`), stamped now."""
-    return dict(
-        recorded=now(),
-        who=who,
-        role=role,
-        person_id=person_id,
-        what=what[:128],
-        channel=channel,
-        client_address=client_address[:64],
-        outcome=outcome,
-        outcome_desc=outcome_desc[:255],
-        action=action,
-        subtype=subtype,
-        purpose=purpose,
-    )
-
-
-def record_access(
-    db: Session,
-    *,
-    who: str,
-    role: str,
-    person_id: int | None,
-    what: str,
-    channel: str,
-    client_address: str,
-    outcome: str = OUTCOME_SUCCESS,
-    outcome_desc: str = "",
-    action: str = "R",
-    subtype: str = "read",
-    purpose: str = "TREAT",
-) -> AuditRecord:
-    """Append one audit record and commit it.
+    """The columns of one audit record, stamped now (what :func:`record_access` writes).
 
     Parameters
     ----------
-    db
-        Open database session.
     who, role
         Username and role of the agent.
     person_id
@@ -101,11 +67,33 @@ def record_access(
     purpose
         v3 PurposeOfUse code.
     """
-    values = audit_values(
-        who=who, role=role, person_id=person_id, what=what, channel=channel,
-        client_address=client_address, outcome=outcome, outcome_desc=outcome_desc,
-        action=action, subtype=subtype, purpose=purpose,
-    )  # fmt: skip
+    return dict(
+        recorded=now(),
+        who=who,
+        role=role,
+        person_id=person_id,
+        what=what[:128],
+        channel=channel,
+        client_address=client_address[:64],
+        outcome=outcome,
+        outcome_desc=outcome_desc[:255],
+        action=action,
+        subtype=subtype,
+        purpose=purpose,
+    )
+
+
+def record_access(db: Session, **details: Any) -> AuditRecord:
+    """Append one audit record and commit it.
+
+    Parameters
+    ----------
+    db
+        Open database session.
+    **details
+        The record's fields: the arguments of :func:`audit_values`.
+    """
+    values = audit_values(**details)
     # A Core INSERT (no unit of work: this runs on every read), committed before returning.
     result = cast(CursorResult[Any], db.execute(_INSERT, values))
     db.commit()
