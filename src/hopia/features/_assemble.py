@@ -195,7 +195,7 @@ def _code_entries(
         rows.append(row[present])
         keys.append(base[present] + rank_of_slot[i])
         values.append(data[present])
-    key_names = [f"{code}|{slots[i][0]}|{slots[i][1]}" for code in sorted_codes for i in slot_rank]
+    key_names = _key_names(sorted_codes, slots, slot_rank)
     return np.concatenate(rows), np.concatenate(keys), np.concatenate(values), key_names
 
 
@@ -284,7 +284,7 @@ def _bucket_entries(
         rows.append(group_row[group].astype(row_type))
         keys.append((group_code[group] * n_slots + rank).astype(key_type))
     del table
-    key_names = [f"{code}|{slots[i][0]}|{slots[i][1]}" for code in sorted_codes for i in slot_rank]
+    key_names = _key_names(sorted_codes, slots, slot_rank)
     return np.concatenate(rows), np.concatenate(keys), np.concatenate(values), key_names
 
 
@@ -326,6 +326,13 @@ def _window_slopes(dense: Any) -> np.ndarray:
         denominator[denominator == 0] = np.nan
         out[z] = (c + between_c / some) / denominator
     return out
+
+
+def _key_names(
+    sorted_codes: list[str], slots: list[tuple[str, str]], slot_rank: list[int]
+) -> list[str]:
+    """The name of every column key ``code_rank × n_slots + slot_rank``, in key order."""
+    return [f"{code}|{slots[i][0]}|{slots[i][1]}" for code in sorted_codes for i in slot_rank]
 
 
 def _slot_ranks(slots: list[tuple[str, str]]) -> tuple[list[int], np.ndarray]:

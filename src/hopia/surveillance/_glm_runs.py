@@ -145,10 +145,7 @@ def means(
         out = np.empty((len(layout.tau), m))
     if slope is None:
         return np.take(np.exp(level), layout.group_of, axis=0, out=out)
-    top_j, top_q = int(layout.length.max()), int(layout.count.max())
-    v = np.exp(np.arange(top_j, dtype=float)[:, None] * slope)
-    rho = np.exp((layout.period * np.arange(top_q, dtype=float))[:, None] * slope)
-    e = np.exp(level[layout.group] + layout.alpha[:, None] * slope)
+    v, rho, e = _run_factors(layout, level, slope)
     for f, columns in enumerate(layout.blocks):
         n_q, n_j = int(layout.count[f]), int(layout.length[f])
         if isinstance(columns, slice):
@@ -160,6 +157,19 @@ def means(
             block *= e[f]
             out[columns] = block.reshape(-1, m)
     return out
+
+
+def _run_factors(
+    layout: RunLayout, level: np.ndarray, slope: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(v, rho, e)``: the factors of the means of a run family, ``μ = e · rho_q · v_j`` —
+    ``e^{slope·j}`` within a run, ``e^{slope·P q}`` between runs and
+    ``e^{level + slope·α}`` per family."""
+    top_j, top_q = int(layout.length.max()), int(layout.count.max())
+    v = np.exp(np.arange(top_j, dtype=float)[:, None] * slope)
+    rho = np.exp((layout.period * np.arange(top_q, dtype=float))[:, None] * slope)
+    e = np.exp(level[layout.group] + layout.alpha[:, None] * slope)
+    return v, rho, e
 
 
 def weighted_sum(
@@ -177,10 +187,7 @@ def weighted_sum(
         for f, columns in enumerate(layout.blocks):
             total += scale[f] * values[columns].sum(axis=0)
         return total
-    top_j, top_q = int(layout.length.max()), int(layout.count.max())
-    v = np.exp(np.arange(top_j, dtype=float)[:, None] * slope)
-    rho = np.exp((layout.period * np.arange(top_q, dtype=float))[:, None] * slope)
-    e = np.exp(level[layout.group] + layout.alpha[:, None] * slope)
+    v, rho, e = _run_factors(layout, level, slope)
     for f, columns in enumerate(layout.blocks):
         n_q, n_j = int(layout.count[f]), int(layout.length[f])
         block = values[columns].reshape(n_q, n_j, m)
